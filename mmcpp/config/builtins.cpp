@@ -78,11 +78,26 @@ void only_keywords(const Args& a, const std::string& name, std::initializer_list
   }
 }
 
+// An integral double as int, or the error Python's int(float) gives for it.
+std::int64_t integral_float(double r) {
+  if (std::isnan(r)) throw Error("ValueError", "cannot convert float NaN to integer");
+  if (std::isinf(r)) throw Error("OverflowError", "cannot convert float infinity to integer");
+  if (std::fabs(r) >= 9223372036854775808.0)
+    throw Error("OverflowError", "integer " + float_repr(r) + " does not fit in 64 bits");
+  return static_cast<std::int64_t>(r);
+}
+
 bool less_than(const Value& a, const Value& b) { return compare_op("<", a, b); }
 
 Value shallow_copy(const Value& v) {
+  if (v.is_config_dict()) {
+    // ConfigDict.__copy__ re-inserts every value, which rebuilds lists/tuples.
+    Value out = Value::dict(true);
+    for (const auto& [k, x] : v.as_dict().entries()) dict_set(out, k, x);
+    return out;
+  }
   if (v.is_dict()) {
-    Value out = Value::dict(v.is_config_dict());
+    Value out = Value::dict(false);
     out.as_dict().entries() = v.as_dict().entries();
     return out;
   }
@@ -204,11 +219,7 @@ Value to_int(const Value& v, const Value* base) {
   }
   if (v.is_int() || v.is_bool()) return Value(v.as_int());
   if (v.is_float()) {
-    double d = v.as_float();
-    if (std::isnan(d)) throw Error("ValueError", "cannot convert float NaN to integer");
-    if (std::isinf(d)) throw Error("OverflowError", "cannot convert float infinity to integer");
-    if (std::fabs(d) >= 9.2e18) throw Error("OverflowError", "int too large for 64 bits");
-    return Value(static_cast<std::int64_t>(std::trunc(d)));
+    return Value(integral_float(std::trunc(v.as_float())));
   }
   if (v.is_str()) {
     std::string s = strip(v.as_str(), Value(), true, true);
@@ -220,6 +231,8 @@ Value to_int(const Value& v, const Value* base) {
       t += s[i];
     }
     int b = base ? static_cast<int>(base->as_int()) : 10;
+    if (base && (base->as_int() < 0 || base->as_int() == 1 || base->as_int() > 36))
+      throw Error("ValueError", "int() base must be >= 2 and <= 36, or 0");
     std::string digits = t;
     bool neg = false;
     if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) {
@@ -248,7 +261,9 @@ Value to_int(const Value& v, const Value* base) {
     if (errno == ERANGE) throw Error("OverflowError", "int too large for 64 bits: " + v.as_str());
     return Value(static_cast<std::int64_t>(neg ? -x : x));
   }
-  throw Error("TypeError", "int() argument must be a string or a number, not '" + v.type_name() + "'");
+  throw Error("TypeError",
+              "int() argument must be a string, a bytes-like object or a real number, not '" +
+                  v.type_name() + "'");
 }
 
 Value to_float(const Value& v) {
@@ -292,8 +307,7 @@ Value py_round(Args& a) {
   if (ndigits.is_none()) {
     if (x.is_int() || x.is_bool()) return Value(x.as_int());
     double r = std::nearbyint(x.as_float());  // half to even, as Python
-    if (std::isnan(r) || std::isinf(r)) throw Error("ValueError", "cannot convert float to integer");
-    return Value(static_cast<std::int64_t>(r));
+    return Value(integral_float(r));
   }
   std::int64_t n = ndigits.as_int();
   if (x.is_int() || x.is_bool()) {
@@ -519,8 +533,12 @@ Value str_method(const Value& self, const std::string& name, Args& a) {
     arity(a, "join", 1, 1);
     std::string out;
     bool first = true;
+    std::size_t index = 0;
     for (auto& v : iterate(arg(0))) {
-      if (!v.is_str()) throw Error("TypeError", "sequence item: expected str instance, " + v.type_name() + " found");
+      if (!v.is_str())
+        throw Error("TypeError", "sequence item " + std::to_string(index) +
+                                     ": expected str instance, " + v.type_name() + " found");
+      ++index;
       if (!first) out += s;
       out += v.as_str();
       first = false;
@@ -602,13 +620,16 @@ Value str_method(const Value& self, const std::string& name, Args& a) {
       if (name == "index" || name == "rindex") throw Error("ValueError", "substring not found");
       return Value(std::int64_t{-1});
     }
-    return Value(static_cast<std::int64_t>(p));
+    std::int64_t chars = 0;  // a character offset, not a UTF-8 byte offset
+    for (std::size_t k = 0; k < p; ++k) chars += (static_cast<unsigned char>(s[k]) & 0xC0) != 0x80;
+    return Value(chars);
   }
   if (name == "zfill") {
     arity(a, name, 1, 1);
     std::int64_t w = arg(0).as_int();
-    if (static_cast<std::int64_t>(s.size()) >= w) return self;
-    std::string pad(static_cast<std::size_t>(w) - s.size(), '0');
+    std::size_t len = iterate(self).size();  // characters, not bytes
+    if (static_cast<std::int64_t>(len) >= w) return self;
+    std::string pad(static_cast<std::size_t>(w) - len, '0');
     if (!s.empty() && (s[0] == '-' || s[0] == '+')) return Value(s.substr(0, 1) + pad + s.substr(1));
     return Value(pad + s);
   }
@@ -805,7 +826,9 @@ Value dict_method(Value self, const std::string& name, Args& a) {
     if (const Value* v = d.find(a.positional[0])) return *v;
     Value dflt = a.positional.size() > 1 ? a.positional[1] : Value();
     dict_set(self, a.positional[0], dflt);
-    return *d.find(a.positional[0]);
+    // The default itself, even where a ConfigDict stored a converted copy
+    // (addict's setdefault returns its argument).
+    return dflt;
   }
   if (name == "clear") {
     d.clear();
@@ -911,11 +934,13 @@ std::shared_ptr<NativeModule> make_module(const std::string& name) {
     });
     m->attrs_["ceil"] = fn("math.ceil", [](Args& a) {
       arity(a, "ceil", 1, 1);
-      return Value(static_cast<std::int64_t>(std::ceil(a.positional[0].as_number())));
+      const Value& x = a.positional[0];
+      return x.is_float() ? Value(integral_float(std::ceil(x.as_float()))) : Value(x.as_int());
     });
     m->attrs_["floor"] = fn("math.floor", [](Args& a) {
       arity(a, "floor", 1, 1);
-      return Value(static_cast<std::int64_t>(std::floor(a.positional[0].as_number())));
+      const Value& x = a.positional[0];
+      return x.is_float() ? Value(integral_float(std::floor(x.as_float()))) : Value(x.as_int());
     });
     m->attrs_["pow"] = fn("math.pow", [](Args& a) {
       arity(a, "pow", 2, 2);
@@ -925,6 +950,8 @@ std::shared_ptr<NativeModule> make_module(const std::string& name) {
     // `from mmengine.config import read_base`: the `with read_base():` block is
     // resolved by the loader, so the function itself never does anything.
     m->attrs_["read_base"] = fn("read_base", [](Args&) { return Value(); });
+    // ConfigDict(...) builds a ConfigDict (nested dicts converted), as MMEngine's.
+    m->attrs_["ConfigDict"] = fn("ConfigDict", [](Args& a) { return dict_from_args(a, true); });
     m->attrs_["Config"] = fn("Config", [](Args&) -> Value {
       throw Error("TypeError", "mmengine.Config cannot be used inside an mmcpp config");
     });

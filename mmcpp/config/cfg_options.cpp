@@ -114,6 +114,7 @@ std::size_t find_next_comma(const std::string& s) {
 }  // namespace
 
 Value parse_cfg_option_value(const std::string& text) {
+  NestingGuard guard;
   // Strip quotes from both ends and drop every space, as DictAction does.
   std::size_t b = 0, e = text.size();
   while (b < e && (text[b] == '\'' || text[b] == '"')) ++b;

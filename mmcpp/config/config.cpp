@@ -12,6 +12,7 @@ const char* const kReservedKeys[] = {"filename", "text", "pretty_text", "env_var
 
 // Config.to_dict: plain dicts all the way down, imports as dotted strings.
 Value plain(const Value& v) {
+  NestingGuard guard;
   switch (v.kind()) {
     case Kind::Dict: {
       Value out = Value::dict(false);
@@ -74,6 +75,7 @@ Value Config::to_dict() const {
 }
 
 Value merge_a_into_b(const Value& a, const Value& b_in, bool allow_list_keys) {
+  NestingGuard guard;
   if (!a.is_dict())
     throw Error("AttributeError", "'" + a.type_name() + "' object has no attribute 'items'");
   Value b;

@@ -7,6 +7,7 @@
 namespace mmcpp::config {
 
 Value config_dict_hook(const Value& v) {
+  NestingGuard guard;
   if (v.is_dict() && !v.is_config_dict()) {
     Value out = Value::dict(true);
     for (const auto& [k, x] : v.as_dict().entries()) out.as_dict().set(k, config_dict_hook(x));
@@ -22,6 +23,7 @@ Value config_dict_hook(const Value& v) {
 }
 
 Value config_dict_tree(const Value& v) {
+  NestingGuard guard;
   if (v.is_dict()) {
     Value out = Value::dict(true);
     for (const auto& [k, x] : v.as_dict().entries()) out.as_dict().set(k, config_dict_tree(x));
@@ -40,6 +42,7 @@ void dict_set(Value& d, const Value& key, const Value& v) {
 }
 
 void dict_update(Value& d, const Value& other) {
+  NestingGuard guard;
   if (!other.is_dict())
     throw Error("TypeError", "update() argument must be a dict, not " + other.type_name());
   if (!d.is_config_dict()) {
@@ -64,6 +67,7 @@ namespace {
 // ConfigDict.merge's inner _merge_a_into_b (not Config._merge_a_into_b): `missing`
 // plays the role of its `default` sentinel.
 Value merge_inner(Value a, bool a_missing, Value b, bool b_missing) {
+  NestingGuard guard;
   if (!a_missing && a.is_dict()) {
     if (b_missing || !b.is_dict()) {
       a.as_dict().erase("_delete_");

@@ -35,11 +35,11 @@ Value subscript_get(const Value& obj, const Value& key) {
     case Kind::Str: {
       if (!key.is_int() && !key.is_bool())
         throw Error("TypeError", "string indices must be integers");
-      const std::string& s = obj.as_str();
-      std::int64_t i = normalize_index(key.as_int(), s.size());
-      if (i < 0 || i >= static_cast<std::int64_t>(s.size()))
+      auto chars = iterate(obj);  // characters, not UTF-8 bytes
+      std::int64_t i = normalize_index(key.as_int(), chars.size());
+      if (i < 0 || i >= static_cast<std::int64_t>(chars.size()))
         throw Error("IndexError", "string index out of range");
-      return Value(std::string(1, s[static_cast<std::size_t>(i)]));
+      return chars[static_cast<std::size_t>(i)];
     }
     default: throw Error("TypeError", "'" + obj.type_name() + "' object is not subscriptable");
   }
@@ -73,9 +73,9 @@ std::vector<std::size_t> slice_indices(const Value& lo, const Value& hi, const V
 
 Value slice_get(const Value& obj, const Value& lo, const Value& hi, const Value& st) {
   if (obj.is_str()) {
-    const std::string& s = obj.as_str();
+    auto chars = iterate(obj);  // characters, not UTF-8 bytes
     std::string out;
-    for (std::size_t i : slice_indices(lo, hi, st, s.size())) out += s[i];
+    for (std::size_t i : slice_indices(lo, hi, st, chars.size())) out += chars[i].as_str();
     return Value(out);
   }
   if (!obj.is_sequence())
@@ -150,8 +150,7 @@ Interpreter::Flow Interpreter::exec(const Stmt& s) {
         if (eval(*s.value).truthy()) return exec_body(s.body);
         return exec_body(s.orelse);
       case StmtKind::For: {
-        Value seq = eval(*s.value);
-        for (auto& item : iterate(seq)) {
+        for (auto& item : iterate_at(eval(*s.value), s.value->loc)) {
           step();
           assign(*s.target, item);
           Flow f = exec_body(s.body);
@@ -197,6 +196,16 @@ Value Interpreter::eval(const Expr& e) {
     fail(err.kind(), err.what(), e.loc);
   } catch (const std::bad_alloc&) {
     fail("MemoryError", "out of memory while evaluating the config", e.loc);
+  }
+}
+
+std::vector<Value> Interpreter::iterate_at(const Value& v, Loc where) const {
+  try {
+    return iterate(v);
+  } catch (const SourceError&) {
+    throw;
+  } catch (const Error& e) {
+    fail(e.kind(), e.what(), where);
   }
 }
 
@@ -467,6 +476,19 @@ void Interpreter::del(const Expr& target) {
       return;
     case ExprKind::Subscript: {
       Value obj = eval(*target.a);
+      if (target.b->kind == ExprKind::Slice) {  // del l[a:b:c]
+        if (!obj.is_list())
+          fail("TypeError", "'" + obj.type_name() + "' object doesn't support item deletion",
+               target.loc);
+        const Expr& sl = *target.b;
+        auto idx = slice_indices(sl.a ? eval(*sl.a) : Value(), sl.b ? eval(*sl.b) : Value(),
+                                 sl.c ? eval(*sl.c) : Value(), obj.items().size());
+        std::sort(idx.begin(), idx.end());
+        auto& items = obj.items();
+        for (auto it = idx.rbegin(); it != idx.rend(); ++it)
+          items.erase(items.begin() + static_cast<std::ptrdiff_t>(*it));
+        return;
+      }
       Value key = eval(*target.b);
       if (obj.is_dict()) {
         if (!obj.as_dict().erase(key)) fail("KeyError", key.repr(), target.loc);
@@ -546,8 +568,7 @@ void Interpreter::comprehension_loop(const Expr& e, std::size_t gen,
   }
   const Comprehension& c = e.generators[gen];
   // The first iterable is evaluated in the enclosing scope, as in Python.
-  Value seq = eval(*c.iter);
-  for (auto& item : iterate(seq)) {
+  for (auto& item : iterate_at(eval(*c.iter), c.iter->loc)) {
     step();
     assign(*c.target, item);
     bool keep = true;

@@ -40,6 +40,8 @@ class Interpreter {
   Flow exec_body(const Body& body);
   Value eval_inner(const Expr& e);
   Value lookup(const std::string& name, Loc where);
+  // iterate(v), with a failure reported at `where` (the iterable's position).
+  std::vector<Value> iterate_at(const Value& v, Loc where) const;
   void assign(const Expr& target, Value v);
   void del(const Expr& target);
   Value call(const Expr& e);

@@ -406,6 +406,14 @@ std::string decode_string_escapes(const std::string& body, const SourceText& sou
         append_utf8(out, cp);
         break;
       }
+      case 'N':
+        if (i + 1 < body.size() && body[i + 1] == '{')
+          source.fail("SyntaxError",
+                      "\\N{...} escapes (named Unicode characters) are not supported in mmcpp "
+                      "configs; write the character itself or use \\u/\\U",
+                      line, column);
+        out += "\\N";
+        break;
       default:
         out += '\\';  // unknown escapes stay as written, as in Python
         out += e;

@@ -358,9 +358,9 @@ ConfigLoader::Loaded ConfigLoader::file2dict(const std::string& filename_in, con
   }
 
   // Deep copy (MMEngine deep-copies here too), then the {{_base_.x}} values.
-  cfg = substitute_base_vars(cfg.deep_copy(), placeholders, base_cfg);
   cfg.as_dict().erase(kBaseKey);
   try {
+    cfg = substitute_base_vars(cfg.deep_copy(), placeholders, base_cfg);
     cfg = merge_a_into_b(cfg, base_cfg);
   } catch (const SourceError&) {
     throw;

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 
 #include "mmcpp/config/interpreter.h"
@@ -11,6 +12,13 @@
 
 namespace mmcpp::config {
 namespace {
+
+// Characters (code points) in UTF-8 text: the bytes that do not continue one.
+std::size_t utf8_length(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
 
 // Cap on the size of values built by `*` repetition, so a typo cannot eat memory.
 constexpr std::size_t kMaxRepeat = 50'000'000;
@@ -44,11 +52,39 @@ std::int64_t py_mod(std::int64_t a, std::int64_t b) {
   return r;
 }
 
+// CPython's _float_div_mod: floor quotient and modulo with Python's signs
+// (`5 % -2.5 == -0.0`, `1 // 0.1 == 9.0`).
+void float_div_mod(double vx, double wx, double& floordiv, double& mod) {
+  mod = std::fmod(vx, wx);
+  double div = (vx - mod) / wx;
+  if (mod != 0) {
+    if ((wx < 0) != (mod < 0)) {
+      mod += wx;
+      div -= 1.0;
+    }
+  } else {
+    mod = std::copysign(0.0, wx);
+  }
+  if (div != 0) {
+    floordiv = std::floor(div);
+    if (div - floordiv > 0.5) floordiv += 1.0;
+  } else {
+    floordiv = std::copysign(0.0, vx / wx);
+  }
+}
+
 double float_mod(double a, double b) {
   if (b == 0) throw Error("ZeroDivisionError", "float modulo");
-  double r = std::fmod(a, b);
-  if (r != 0 && ((r < 0) != (b < 0))) r += b;
+  double q, r;
+  float_div_mod(a, b, q, r);
   return r;
+}
+
+double float_floor_div(double a, double b) {
+  if (b == 0) throw Error("ZeroDivisionError", "float floor division by zero");
+  double q, r;
+  float_div_mod(a, b, q, r);
+  return q;
 }
 
 Value repeat(const Value& seq, std::int64_t n) {
@@ -69,6 +105,7 @@ Value repeat(const Value& seq, std::int64_t n) {
 }
 
 int three_way(const Value& a, const Value& b, const std::string& op) {
+  NestingGuard guard;
   if ((a.is_number() || a.is_bool()) && (b.is_number() || b.is_bool())) {
     if (int_like(a) && int_like(b)) {
       auto x = a.as_int(), y = b.as_int();
@@ -94,6 +131,129 @@ int three_way(const Value& a, const Value& b, const std::string& op) {
                                "' and '" + b.type_name() + "'");
 }
 
+// Python's printf-style `str % args`: flags - + space # 0, width, precision,
+// conversions d i u o x X e E f F g G c s r a %, and `%(key)s` with a mapping.
+std::string printf_format(const std::string& f, const Value& b) {
+  bool mapping = b.is_dict();
+  std::vector<Value> args = b.is_tuple() ? b.items() : std::vector<Value>{b};
+  std::string out;
+  std::size_t arg = 0;
+  bool used_mapping = false;
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    if (f[i] != '%') {
+      out += f[i];
+      continue;
+    }
+    std::size_t j = i + 1;
+    const Value* keyed = nullptr;
+    if (j < f.size() && f[j] == '(') {
+      std::size_t close = f.find(')', j);
+      if (close == std::string::npos) throw Error("ValueError", "incomplete format key");
+      if (!mapping) throw Error("TypeError", "format requires a mapping");
+      keyed = b.as_dict().find(std::string_view(f).substr(j + 1, close - j - 1));
+      if (!keyed) throw Error("KeyError", str_repr(f.substr(j + 1, close - j - 1)));
+      used_mapping = true;
+      j = close + 1;
+    }
+    bool left = false, zero = false, alt = false;
+    char sign = 0;
+    for (; j < f.size() && std::strchr("-+ #0", f[j]); ++j) {
+      if (f[j] == '-')
+        left = true;
+      else if (f[j] == '0')
+        zero = true;
+      else if (f[j] == '#')
+        alt = true;
+      else if (f[j] == '+' || sign != '+')
+        sign = f[j];
+    }
+    std::size_t w = j;
+    while (j < f.size() && std::isdigit(static_cast<unsigned char>(f[j]))) ++j;
+    std::string width = f.substr(w, j - w);
+    std::string precision;
+    if (j < f.size() && f[j] == '.') {
+      std::size_t p = ++j;
+      while (j < f.size() && std::isdigit(static_cast<unsigned char>(f[j]))) ++j;
+      precision = "." + (j > p ? f.substr(p, j - p) : std::string("0"));
+    }
+    if (j < f.size() && f[j] == '*')
+      throw Error("ValueError", "'*' width is not supported in configs");
+    if (j >= f.size()) throw Error("ValueError", "incomplete format");
+    char conv = f[j];
+    i = j;
+    if (conv == '%') {
+      out += '%';
+      continue;
+    }
+    Value v;
+    if (keyed) {
+      v = *keyed;
+    } else {
+      if (arg >= args.size()) throw Error("TypeError", "not enough arguments for format string");
+      v = args[arg++];
+    }
+    std::string spec;
+    if (std::strchr("diuoxXeEfFgG", conv)) {
+      bool integral = std::strchr("diuoxX", conv) != nullptr;
+      if (!v.is_number() && !v.is_bool())
+        throw Error("TypeError", std::string("%") + conv + " format: " +
+                                     (integral && conv != 'd' && conv != 'i' && conv != 'u'
+                                          ? "an integer is required, not "
+                                          : "a real number is required, not ") +
+                                     v.type_name());
+      if (integral) {
+        if (v.is_float() && conv != 'd' && conv != 'i' && conv != 'u')
+          throw Error("TypeError",
+                      std::string("%") + conv + " format: an integer is required, not float");
+        if (v.is_float()) {
+          double t = std::trunc(v.as_float());
+          if (!std::isfinite(t) || std::fabs(t) >= 9223372036854775808.0)
+            throw Error("OverflowError",
+                        "cannot convert float " + float_repr(t) + " to a 64-bit integer");
+          v = Value(static_cast<std::int64_t>(t));
+        } else {
+          v = Value(v.as_int());
+        }
+        if (!precision.empty())
+          throw Error("ValueError",
+                      "precision for integer conversions is not supported in configs");
+      } else {
+        v = Value(v.as_number());
+      }
+      spec = std::string(left ? "<" : "") + (sign ? std::string(1, sign) : "") + (alt ? "#" : "") +
+             (zero && !left ? "0" : "") + width + precision +
+             (conv == 'i' || conv == 'u' ? 'd' : conv);
+      out += format_value(v, spec);
+      continue;
+    }
+    std::string text;
+    if (conv == 's')
+      text = v.str();
+    else if (conv == 'r' || conv == 'a')
+      text = v.repr();
+    else if (conv == 'c') {
+      if (v.is_str() && iterate(v).size() == 1)
+        text = v.as_str();
+      else if (v.is_int() && v.as_int() >= 0 && v.as_int() < 128)
+        text = std::string(1, static_cast<char>(v.as_int()));
+      else
+        throw Error("TypeError", "%c requires an int in range(128) or a single character");
+    } else {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "%x", static_cast<unsigned char>(conv));
+      throw Error("ValueError", std::string("unsupported format character '") + conv + "' (0x" +
+                                    hex + ") at index " + std::to_string(i));
+    }
+    if (conv == 'c') precision.clear();
+    out += format_value(Value(text), std::string(left ? "<" : ">") + width + precision);
+  }
+  // Leftover arguments are an error unless the right side is a mapping.
+  bool mapping_like = mapping || b.is_list();
+  if (!used_mapping && !mapping_like && arg < args.size())
+    throw Error("TypeError", "not all arguments converted during string formatting");
+  return out;
+}
+
 }  // namespace
 
 Value binary_op(const std::string& op, const Value& a, const Value& b) {
@@ -112,7 +272,8 @@ Value binary_op(const std::string& op, const Value& a, const Value& b) {
       out.insert(out.end(), b.items().begin(), b.items().end());
       return a.is_list() ? Value::list(std::move(out)) : Value::tuple(std::move(out));
     }
-    if (a.is_list() || b.is_list() || a.is_tuple() || b.is_tuple() || a.is_str() || b.is_str())
+    // Only a str/list/tuple on the left says "concatenate" (`1 + 'a'` does not).
+    if (a.is_list() || a.is_tuple() || a.is_str())
       throw Error("TypeError", "can only concatenate " + a.type_name() + " (not \"" +
                                    b.type_name() + "\") to " + a.type_name());
     unsupported(op, a, b);
@@ -144,6 +305,11 @@ Value binary_op(const std::string& op, const Value& a, const Value& b) {
     if (nums) return Value(a.as_number() * b.as_number());
     if ((a.is_str() || a.is_sequence()) && int_like(b)) return repeat(a, b.as_int());
     if ((b.is_str() || b.is_sequence()) && int_like(a)) return repeat(b, a.as_int());
+    if (a.is_str() || a.is_sequence() || b.is_str() || b.is_sequence()) {
+      const Value& other = a.is_str() || a.is_sequence() ? b : a;
+      throw Error("TypeError",
+                  "can't multiply sequence by non-int of type '" + other.type_name() + "'");
+    }
     unsupported(op, a, b);
   }
   if (op == "/") {
@@ -155,57 +321,12 @@ Value binary_op(const std::string& op, const Value& a, const Value& b) {
   if (op == "//") {
     if (ints) return Value(floor_div(a.as_int(), b.as_int()));
     if (!nums) unsupported(op, a, b);
-    if (b.as_number() == 0) throw Error("ZeroDivisionError", "float floor division by zero");
-    return Value(std::floor(a.as_number() / b.as_number()));
+    return Value(float_floor_div(a.as_number(), b.as_number()));
   }
   if (op == "%") {
     if (ints) return Value(py_mod(a.as_int(), b.as_int()));
     if (nums) return Value(float_mod(a.as_number(), b.as_number()));
-    if (a.is_str()) {
-      // printf-style formatting: '%s' % x, '%d' % n, '%.2f' % f, tuples of args.
-      std::vector<Value> args = b.is_tuple() ? b.items() : std::vector<Value>{b};
-      const std::string& f = a.as_str();
-      std::string out;
-      std::size_t arg = 0;
-      for (std::size_t i = 0; i < f.size(); ++i) {
-        if (f[i] != '%') {
-          out += f[i];
-          continue;
-        }
-        std::size_t j = i + 1;
-        while (j < f.size() && std::string("-+ #0123456789.").find(f[j]) != std::string::npos) ++j;
-        if (j >= f.size()) throw Error("ValueError", "incomplete format");
-        char conv = f[j];
-        std::string flags = f.substr(i + 1, j - i - 1);
-        i = j;
-        if (conv == '%') {
-          out += '%';
-          continue;
-        }
-        if (arg >= args.size()) throw Error("TypeError", "not enough arguments for format string");
-        const Value& v = args[arg++];
-        std::string spec = flags;
-        switch (conv) {
-          case 's': out += format_value(Value(v.str()), spec); break;
-          case 'r': out += format_value(Value(v.repr()), spec); break;
-          case 'd':
-          case 'i': out += format_value(Value(static_cast<std::int64_t>(v.is_float() ? std::trunc(v.as_number()) : v.as_int())), spec + "d"); break;
-          case 'f':
-          case 'F':
-          case 'e':
-          case 'E':
-          case 'g':
-          case 'G': out += format_value(Value(v.as_number()), spec + conv); break;
-          case 'x':
-          case 'X':
-          case 'o': out += format_value(v, spec + conv); break;
-          default: throw Error("ValueError", std::string("unsupported format character '") + conv + "'");
-        }
-      }
-      if (arg < args.size() && b.is_tuple())
-        throw Error("TypeError", "not all arguments converted during string formatting");
-      return Value(out);
-    }
+    if (a.is_str()) return Value(printf_format(a.as_str(), b));
     unsupported(op, a, b);
   }
   if (op == "**") {
@@ -391,12 +512,21 @@ std::string format_value(const Value& v, const std::string& spec_in) {
   std::string body;
   bool numeric = v.is_number() || v.is_bool();
   bool negative = false;
+  // object.__format__ (None, containers) accepts only an empty spec.
+  if (!numeric && !v.is_str() && !spec_in.empty())
+    throw Error("TypeError",
+                "unsupported format string passed to " + v.type_name() + ".__format__");
   if (v.is_str() || (!numeric && !type)) {
     if (type && type != 's')
       throw Error("ValueError", std::string("Unknown format code '") + type +
                                     "' for object of type '" + v.type_name() + "'");
     body = v.str();
-    if (precision >= 0 && static_cast<std::size_t>(precision) < body.size()) body.resize(precision);
+    if (precision >= 0 && static_cast<std::size_t>(precision) < utf8_length(body)) {
+      std::string cut;
+      auto chars = iterate(Value(body));
+      for (int k = 0; k < precision; ++k) cut += chars[static_cast<std::size_t>(k)].as_str();
+      body = cut;
+    }
     numeric = false;
   } else if (!numeric) {
     throw Error("ValueError", std::string("Unknown format code '") + type +
@@ -405,7 +535,7 @@ std::string format_value(const Value& v, const std::string& spec_in) {
               type == 'b' || type == 'n' || type == 'c') &&
              (v.is_int() || v.is_bool())) {
     std::int64_t x = v.as_int();
-    if (v.is_bool() && type == 0) {
+    if (v.is_bool() && spec_in.empty()) {  // bool formats as int under any non-empty spec
       body = x ? "True" : "False";
       numeric = false;
     } else {
@@ -421,11 +551,14 @@ std::string format_value(const Value& v, const std::string& spec_in) {
           body.insert(body.begin(), digits[ux % base]);
           ux /= base;
         } while (ux);
-        if (grouping && base == 10) {
+        if (grouping && base != 10 && grouping == ',')
+          throw Error("ValueError", std::string("Cannot specify ',' with '") + type + "'.");
+        if (grouping) {
+          int every = base == 10 ? 3 : 4;  // '_' groups hex/octal/binary digits by four
           std::string g;
           int n = 0;
           for (auto it = body.rbegin(); it != body.rend(); ++it, ++n) {
-            if (n && n % 3 == 0) g.insert(g.begin(), grouping);
+            if (n && n % every == 0) g.insert(g.begin(), grouping);
             g.insert(g.begin(), *it);
           }
           body = g;
@@ -478,11 +611,12 @@ std::string format_value(const Value& v, const std::string& spec_in) {
     else if (sign == ' ') sign_str = " ";
   }
   if (zero && !align) {
-    align = '=';
+    // Sign-aware zero padding for numbers; strings pad with '0' on the right.
+    align = numeric ? '=' : '<';
     fill = '0';
   }
   if (!align) align = numeric ? '>' : '<';
-  std::size_t len = sign_str.size() + body.size();
+  std::size_t len = sign_str.size() + utf8_length(body);
   if (width < 0 || static_cast<std::size_t>(width) <= len) return sign_str + body;
   std::size_t pad = static_cast<std::size_t>(width) - len;
   switch (align) {

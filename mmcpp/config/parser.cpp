@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <set>
 
@@ -88,6 +89,7 @@ class Parser {
 
   // ---- statements ----
   void statement(Body& out) {
+    Depth guard(*this);
     if (at(Tok::Name)) {
       const std::string& w = cur().text;
       if (w == "if") return out.push_back(if_stmt());
@@ -410,6 +412,7 @@ class Parser {
   }
 
   ExprPtr test() {
+    Depth guard(*this);
     Loc l = loc();
     if (at_kw("lambda")) {
       ++p_;
@@ -447,6 +450,7 @@ class Parser {
     return e;
   }
   ExprPtr not_test() {
+    Depth guard(*this);
     Loc l = loc();
     if (accept_kw("not")) {
       auto e = make(ExprKind::UnaryOp, l);
@@ -519,10 +523,21 @@ class Parser {
   ExprPtr term() { return binary({"*", "/", "//", "%", "@"}, &Parser::factor); }
 
   ExprPtr factor() {
+    Depth guard(*this);
     Loc l = loc();
     if (at_op("-") || at_op("+") || at_op("~")) {
       std::string op = cur().text;
       ++p_;
+      // -9223372036854775808: the one literal whose magnitude only fits negated.
+      if (op == "-" && at(Tok::Number) && !followed_by_trailer()) {
+        Value v = number(cur(), /*negated=*/true);
+        if (v.is_int() && v.as_int() == std::numeric_limits<std::int64_t>::min()) {
+          ++p_;
+          auto e = make(ExprKind::Constant, l);
+          e->value = v;
+          return e;
+        }
+      }
       ExprPtr operand = factor();
       // Fold negative literals, so `-1` is a constant as Python's AST optimiser does.
       if (op == "-" && operand->kind == ExprKind::Constant && operand->value.is_number() &&
@@ -817,12 +832,21 @@ class Parser {
     return s;
   }
 
-  Value number(const Token& k) {
+  // The token after the current one continues it (call, subscript, attribute, power).
+  bool followed_by_trailer() const {
+    if (p_ + 1 >= t_.size() || t_[p_ + 1].type != Tok::Op) return false;
+    const std::string& o = t_[p_ + 1].text;
+    return o == "(" || o == "[" || o == "." || o == "**";
+  }
+
+  // `negated`: the literal follows a unary minus, so 2**63 is allowed (it
+  // becomes INT64_MIN).
+  Value number(const Token& k, bool negated = false) {
     std::string s;
     for (char c : k.text)
       if (c != '_') s += c;
     bool is_float = false;
-    bool prefixed = s.size() > 1 && s[0] == '0' && std::isalpha(static_cast<unsigned char>(s[1]));
+    bool prefixed = s.size() > 1 && s[0] == '0' && std::strchr("xXoObB", s[1]) != nullptr;
     if (!prefixed)
       for (char c : s)
         if (c == '.' || c == 'e' || c == 'E') is_float = true;
@@ -853,6 +877,8 @@ class Parser {
     unsigned long long v = std::strtoull(digits.c_str(), &end, base);
     if (*end != '\0')
       src_.fail("SyntaxError", "invalid digit in number '" + k.text + "'", k.line, k.column);
+    if (negated && errno != ERANGE && v == 9223372036854775808ULL)
+      return Value(std::numeric_limits<std::int64_t>::min());
     if (errno == ERANGE || v > static_cast<unsigned long long>(std::numeric_limits<std::int64_t>::max()))
       src_.fail("OverflowError", "integer literal '" + k.text + "' does not fit in 64 bits",
                 k.line, k.column);
@@ -927,6 +953,18 @@ class Parser {
     };
     while (i < s.size()) {
       char c = s[i];
+      if (c == '\\' && i + 1 < s.size()) {
+        // An escape is literal text: `\N{NAME}`'s braces open no field.
+        std::size_t end = i + 2;
+        if (!k.is_raw && s[i + 1] == 'N' && end < s.size() && s[end] == '{') {
+          std::size_t close = s.find('}', end);
+          end = close == std::string::npos ? s.size() : close + 1;
+        }
+        if (s[i + 1] == '{' || s[i + 1] == '}') end = i + 1;  // `\{x}` still opens a field
+        lit += s.substr(i, end - i);
+        i = end;
+        continue;
+      }
       if (c == '{' && i + 1 < s.size() && s[i + 1] == '{') {
         lit += '{';
         i += 2;
@@ -973,21 +1011,28 @@ class Parser {
     }
     if (i >= s.size()) src_.fail("SyntaxError", "f-string: expecting '}'", start.line, start.column);
     std::string expr_text = s.substr(b, i - b);
+    // f'{x=}' / f'{x = }': the text up to and including '=' (spaces kept) is
+    // printed before the value.
     bool self_doc = false;
-    if (!expr_text.empty() && expr_text.back() == '=' &&
-        (expr_text.size() < 2 || std::string("=!<>").find(expr_text[expr_text.size() - 2]) == std::string::npos)) {
-      self_doc = true;  // f'{x=}'
-      expr_text.pop_back();
+    std::string self_doc_text;
+    std::size_t last = expr_text.find_last_not_of(" \t\n");
+    if (last != std::string::npos && expr_text[last] == '=' &&
+        (last == 0 || std::string("=!<>").find(expr_text[last - 1]) == std::string::npos)) {
+      self_doc = true;
+      self_doc_text = expr_text;
+      expr_text.erase(last);
     }
     if (expr_text.find_first_not_of(" \t\n") == std::string::npos)
       src_.fail("SyntaxError", "f-string: empty expression not allowed", start.line, start.column);
     auto field = make(ExprKind::Formatted, start);
     field->a = parse_sub_expression(expr_text, pos_of(b));
     if (self_doc) field->conversion = 'r';
+    bool explicit_conversion = false;
     if (s[i] == '!') {
       if (i + 1 >= s.size() || std::string("rsa").find(s[i + 1]) == std::string::npos)
         src_.fail("SyntaxError", "f-string: invalid conversion character", start.line, start.column);
       field->conversion = s[i + 1];
+      explicit_conversion = true;
       i += 2;
     }
     if (i < s.size() && s[i] == ':') {
@@ -1009,11 +1054,13 @@ class Parser {
     if (i >= s.size() || s[i] != '}')
       src_.fail("SyntaxError", "f-string: expecting '}'", start.line, start.column);
     ++i;
+    // f'{x=}' shows repr(x), but f'{x=:.2f}' formats x itself.
+    if (self_doc && field->b && !explicit_conversion) field->conversion = 0;
     if (self_doc) {
       // f'{x=}' renders as "x=" + repr(x): emit the literal part first.
       auto wrapper = make(ExprKind::FString, start);
       auto lit = make(ExprKind::Constant, start);
-      lit->value = Value(expr_text + "=");
+      lit->value = Value(self_doc_text);
       wrapper->items.push_back(std::move(lit));
       wrapper->items.push_back(std::move(field));
       return wrapper;
@@ -1031,9 +1078,20 @@ class Parser {
     return p.lone_expression();
   }
 
+  // Python itself refuses deeper nesting ("too many nested parentheses"); the
+  // limit keeps hostile input from overflowing the stack.
+  struct Depth {
+    Parser& p;
+    explicit Depth(Parser& parser) : p(parser) {
+      if (++p.depth_ > 200) p.fail_here("SyntaxError", "too many nested parentheses or operators");
+    }
+    ~Depth() { --p.depth_; }
+  };
+
   const SourceText& src_;
   std::vector<Token> t_;
   std::size_t p_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace

@@ -146,6 +146,7 @@ std::string pre_substitute_base_vars(const std::string& text,
 Value substitute_base_vars(const Value& cfg, const std::map<std::string, std::string>& placeholders,
                            const Value& base) {
   if (placeholders.empty()) return cfg;
+  NestingGuard guard;
   if (cfg.is_str()) {
     auto it = placeholders.find(cfg.as_str());
     if (it == placeholders.end()) return cfg;

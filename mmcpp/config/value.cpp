@@ -8,6 +8,19 @@
 
 namespace mmcpp::config {
 
+namespace {
+thread_local int nesting_depth = 0;
+}
+
+NestingGuard::NestingGuard() {
+  if (++nesting_depth > kMaxDepth) {
+    --nesting_depth;
+    throw Error("RecursionError",
+                "maximum nesting depth exceeded (a container that contains itself?)");
+  }
+}
+NestingGuard::~NestingGuard() { --nesting_depth; }
+
 Value Value::list(Items items) {
   return Value(Kind::List, std::make_shared<Items>(std::move(items)));
 }
@@ -102,6 +115,7 @@ bool Value::truthy() const {
 }
 
 bool Value::equals(const Value& o) const {
+  NestingGuard guard;
   bool num_a = is_number() || is_bool(), num_b = o.is_number() || o.is_bool();
   if (num_a && num_b) {
     if (kind_ != Kind::Float && o.kind_ != Kind::Float) return as_int() == o.as_int();
@@ -156,6 +170,7 @@ bool Value::same_object(const Value& o) const {
 }
 
 bool Value::hashable() const {
+  NestingGuard guard;
   switch (kind_) {
     case Kind::List:
     case Kind::Set:
@@ -169,6 +184,7 @@ bool Value::hashable() const {
 }
 
 Value Value::deep_copy() const {
+  NestingGuard guard;
   switch (kind_) {
     case Kind::List:
     case Kind::Tuple:
@@ -272,6 +288,7 @@ std::string str_repr(const std::string& s) {
 }
 
 std::string Value::repr() const {
+  NestingGuard guard;
   switch (kind_) {
     case Kind::None: return "None";
     case Kind::Bool: return std::get<bool>(data_) ? "True" : "False";

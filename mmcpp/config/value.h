@@ -186,6 +186,18 @@ class Callable {
   virtual const Value* attribute(const std::string&) const { return nullptr; }
 };
 
+// Bounds the recursion of functions that walk nested values (copy, compare,
+// print, convert): a container that contains itself, or absurd nesting, becomes
+// a RecursionError instead of a stack overflow. Declare one per recursion level.
+class NestingGuard {
+ public:
+  NestingGuard();
+  ~NestingGuard();
+  NestingGuard(const NestingGuard&) = delete;
+  NestingGuard& operator=(const NestingGuard&) = delete;
+  static constexpr int kMaxDepth = 300;
+};
+
 // Python repr() of a float: shortest round-trip digits, `1.0`, `1e-05`, `1e+16`,
 // `inf`, `nan`.
 std::string float_repr(double d);

@@ -1,5 +1,7 @@
 #include "mmcpp/core/error.h"
 
+#include <algorithm>
+
 namespace mmcpp {
 namespace {
 
@@ -16,10 +18,22 @@ std::string render(const std::string& kind, const std::string& message,
   }
   out += kind + ": " + message;
   if (!source_line.empty()) {
-    out += "\n    " + source_line + "\n    ";
+    // Long lines are shown as a window around the column.
+    constexpr int kWindow = 100;
+    std::string line = source_line;
+    int column = where.column;
+    if (static_cast<int>(line.size()) > kWindow) {
+      int start = std::max(0, column - 1 - kWindow / 2);
+      std::string prefix = start > 0 ? "..." : "";
+      std::string shown = line.substr(static_cast<std::size_t>(start), kWindow);
+      std::string suffix = start + kWindow < static_cast<int>(line.size()) ? "..." : "";
+      line = prefix + shown + suffix;
+      column = column - start + static_cast<int>(prefix.size());
+    }
+    out += "\n    " + line + "\n    ";
     // Keep tabs so the caret lines up under the offending text.
-    for (int i = 1; i < where.column && i <= static_cast<int>(source_line.size()); ++i)
-      out += source_line[i - 1] == '\t' ? '\t' : ' ';
+    for (int i = 1; i < column && i <= static_cast<int>(line.size()); ++i)
+      out += line[i - 1] == '\t' ? '\t' : ' ';
     out += "^";
   }
   return out;

@@ -29,10 +29,12 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 std::vector<std::string> closest_names(const std::string& name,
                                        const std::vector<std::string>& candidates,
                                        std::size_t n) {
-  std::size_t limit = std::max<std::size_t>(2, name.size() / 3);
   std::vector<std::pair<std::size_t, std::string>> scored;
   for (const auto& c : candidates) {
     if (c == name) continue;
+    // Python's own threshold for "Did you mean": about a third of the combined
+    // length, so short names are not "corrected" into unrelated ones.
+    std::size_t limit = (name.size() + c.size() + 3) / 6;
     std::size_t dist = edit_distance(name, c);
     if (dist <= limit) scored.emplace_back(dist, c);
   }

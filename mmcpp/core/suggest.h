@@ -10,7 +10,7 @@ namespace mmcpp {
 std::size_t edit_distance(const std::string& a, const std::string& b);
 
 // The candidate closest to `name`, or "" when none is close enough to help
-// (distance above a third of the name's length, minimum 2).
+// (Python's rule: distance at most (len(name) + len(candidate) + 3) / 6).
 std::string closest_name(const std::string& name, const std::vector<std::string>& candidates);
 
 // Up to `n` candidates ordered by closeness (all within the same threshold).

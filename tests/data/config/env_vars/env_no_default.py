@@ -1,0 +1,1 @@
+data_root = '{{$MMCPP_TEST_UNSET_NO_DEFAULT:}}'

@@ -1,0 +1,2 @@
+a = 1
+_base_ = ['./does_not_exist.py']

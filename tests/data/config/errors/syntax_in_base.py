@@ -1,0 +1,1 @@
+_base_ = './syntax_error.py'

@@ -1,0 +1,2 @@
+_base_ = './base_schedule.py'
+optimizer = dict(_delete_=True, type='AdamW', lr=0.001)

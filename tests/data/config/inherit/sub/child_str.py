@@ -1,0 +1,2 @@
+_base_ = '../base_model.py'
+model = dict(head=dict(num_classes=5))

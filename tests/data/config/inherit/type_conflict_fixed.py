@@ -1,0 +1,2 @@
+_base_ = './base_schedule.py'
+max_epochs = dict(_delete_=True, value=3)

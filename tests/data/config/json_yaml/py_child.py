@@ -1,0 +1,2 @@
+_base_ = ['./child.yml']
+model = dict(depth=101)

@@ -1,0 +1,4 @@
+import contextlib
+
+with contextlib.suppress(Exception):
+    x = 1

@@ -1,0 +1,3 @@
+from mmpretrain.models import ResNet
+
+model = ResNet(depth=50)

@@ -1,0 +1,2 @@
+_base_ = '../../inherit/base_schedule.py'
+y = 2

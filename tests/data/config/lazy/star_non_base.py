@@ -1,0 +1,2 @@
+from mmengine.config import read_base
+from mmpretrain.models import *

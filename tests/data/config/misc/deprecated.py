@@ -1,0 +1,2 @@
+_deprecation_ = dict(expected='new_config.py', reference='https://example.invalid/pr')
+x = 1

@@ -1,0 +1,5 @@
+work_dir = './work_dirs/{{ fileBasenameNoExtension }}'
+dirname = '{{fileDirname}}'
+basename = '{{ fileBasename }}'
+ext = '{{ fileExtname }}'
+name_only = '{{fileBasenameNoExtension}}'
