@@ -1,0 +1,219 @@
+#include "mmcpp/engine/runner/checkpoint.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <map>
+#include <set>
+
+#include "mmcpp/core/error.h"
+
+namespace mmcpp::engine {
+
+using config::Value;
+using io::PyObject;
+
+// ---------------------------------------------------------------- values
+
+PyObject to_py(const Value& v) {
+  config::NestingGuard guard;
+  switch (v.kind()) {
+    case config::Kind::None: return PyObject::none();
+    case config::Kind::Bool: return PyObject::from_bool(v.as_bool());
+    case config::Kind::Int: return PyObject::from_int(v.as_int());
+    case config::Kind::Float: return PyObject::from_float(v.as_float());
+    case config::Kind::Str: return PyObject::str(v.as_str());
+    case config::Kind::List:
+    case config::Kind::Tuple:
+    case config::Kind::Set: {
+      PyObject::Items items;
+      for (const auto& x : v.items()) items.push_back(to_py(x));
+      if (v.is_list()) return PyObject::list(std::move(items));
+      if (v.is_tuple()) return PyObject::tuple(std::move(items));
+      return PyObject::set(std::move(items));
+    }
+    case config::Kind::Dict: {
+      PyObject d = PyObject::dict();
+      for (const auto& [k, x] : v.as_dict().entries()) d.as_dict().set(to_py(k), to_py(x));
+      return d;
+    }
+    case config::Kind::Lazy: return PyObject::str(v.as_lazy().dotted());
+    case config::Kind::Callable: return PyObject::str(v.repr());
+  }
+  return PyObject::none();
+}
+
+Value from_py(const PyObject& v) {
+  config::NestingGuard guard;
+  switch (v.kind()) {
+    case io::PyKind::None: return Value();
+    case io::PyKind::Bool: return Value(v.as_bool());
+    case io::PyKind::Int: return Value(v.as_int());
+    case io::PyKind::Float: return Value(v.as_float());
+    case io::PyKind::Str: return Value(v.as_str());
+    case io::PyKind::List:
+    case io::PyKind::Tuple:
+    case io::PyKind::Set:
+    case io::PyKind::FrozenSet: {
+      Value::Items items;
+      for (const auto& x : v.items()) items.push_back(from_py(x));
+      if (v.is_list()) return Value::list(std::move(items));
+      if (v.is_tuple()) return Value::tuple(std::move(items));
+      return Value::set(std::move(items));
+    }
+    case io::PyKind::Dict: {
+      Value d = Value::dict(false);
+      for (const auto& [k, x] : v.as_dict().entries()) d.as_dict().set(from_py(k), from_py(x));
+      return d;
+    }
+    case io::PyKind::NumpyScalar: return Value(v.as_numpy_scalar().to_double());
+    case io::PyKind::Tensor: {
+      const auto& t = v.as_tensor();
+      if (t.numel() == 1) {
+        if (t.is_floating_point()) return Value(t.item<double>());
+        return Value(static_cast<std::int64_t>(t.item<std::int64_t>()));
+      }
+      return Value(v.repr());
+    }
+    default: return Value(v.repr());
+  }
+}
+
+// ---------------------------------------------------------------- model state
+
+namespace {
+
+void collect_state(const torch::nn::Module& m, const std::string& prefix, PyObject& out) {
+  for (const auto& p : m.named_parameters(/*recurse=*/false))
+    out.as_dict().set(prefix + p.key(), PyObject::tensor(p.value().detach().cpu()));
+  for (const auto& b : m.named_buffers(/*recurse=*/false))
+    out.as_dict().set(prefix + b.key(), PyObject::tensor(b.value().detach().cpu()));
+  for (const auto& c : m.named_children()) collect_state(*c.value(), prefix + c.key() + ".", out);
+}
+
+}  // namespace
+
+PyObject model_state_dict(const torch::nn::Module& module) {
+  PyObject out = PyObject::dict(io::DictType::OrderedDict);
+  collect_state(module, "", out);
+  return out;
+}
+
+std::string LoadReport::summary() const {
+  std::string s;
+  auto list = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + v[i];
+    return out;
+  };
+  if (!unexpected_keys.empty()) s += "unexpected key in source state_dict: " + list(unexpected_keys) + "\n";
+  if (!missing_keys.empty()) s += "missing keys in source state_dict: " + list(missing_keys) + "\n";
+  if (!shape_mismatches.empty()) s += "size mismatch: " + list(shape_mismatches) + "\n";
+  return s;
+}
+
+LoadReport load_model_state_dict(torch::nn::Module& module, const PyObject& source, bool strict) {
+  const PyObject* sd = &source;
+  if (source.is_dict() && source.contains("state_dict") && source.get("state_dict").is_dict())
+    sd = &source.get("state_dict");
+  if (!sd->is_dict()) throw Error("TypeError", "a state dict must be a dict, got " + sd->type_name());
+  std::map<std::string, at::Tensor> incoming;
+  std::vector<std::string> order;
+  for (const auto& [k, v] : sd->as_dict().entries()) {
+    if (!k.is_str() || !v.is_tensor()) continue;
+    std::string key = k.as_str();
+    if (key.rfind("module.", 0) == 0) key = key.substr(7);  // revise_keys=[(r'^module\.', '')]
+    incoming[key] = v.as_tensor();
+    order.push_back(key);
+  }
+  LoadReport report;
+  std::set<std::string> used;
+  torch::NoGradGuard no_grad;
+  auto copy_into = [&](const std::string& name, at::Tensor target) {
+    auto it = incoming.find(name);
+    if (it == incoming.end()) {
+      report.missing_keys.push_back(name);
+      return;
+    }
+    used.insert(name);
+    if (it->second.sizes() != target.sizes()) {
+      report.shape_mismatches.push_back(name + " (checkpoint " + c10::str(it->second.sizes()) +
+                                        ", model " + c10::str(target.sizes()) + ")");
+      return;
+    }
+    target.copy_(it->second.to(target.device(), target.scalar_type()));
+  };
+  for (auto& p : module.named_parameters()) copy_into(p.key(), p.value());
+  for (auto& b : module.named_buffers()) copy_into(b.key(), b.value());
+  for (const auto& k : order)
+    if (!used.count(k)) report.unexpected_keys.push_back(k);
+  if (strict && (!report.missing_keys.empty() || !report.unexpected_keys.empty() ||
+                 !report.shape_mismatches.empty()))
+    throw Error("RuntimeError", "Error(s) in loading state_dict:\n" + report.summary());
+  if (!report.shape_mismatches.empty())
+    throw Error("RuntimeError", "Error(s) in loading state_dict:\n" + report.summary());
+  return report;
+}
+
+// ---------------------------------------------------------------- optimizer state
+
+PyObject optim_state_to_py(const OptimizerStateDict& sd) {
+  PyObject state = PyObject::dict();
+  for (const auto& [index, buffers] : sd.state) {
+    PyObject per = PyObject::dict();
+    for (const auto& [name, t] : buffers)
+      per.as_dict().set(name, t.defined() ? PyObject::tensor(t.detach().cpu()) : PyObject::none());
+    state.as_dict().set(PyObject::from_int(index), per);
+  }
+  PyObject groups = PyObject::list();
+  for (const auto& g : sd.param_groups) groups.items().push_back(to_py(g));
+  PyObject out = PyObject::dict();
+  out.as_dict().set("state", state);
+  out.as_dict().set("param_groups", groups);
+  if (!sd.base_param_settings.is_none()) out.as_dict().set("base_param_settings", to_py(sd.base_param_settings));
+  return out;
+}
+
+OptimizerStateDict optim_state_from_py(const PyObject& obj) {
+  OptimizerStateDict sd;
+  if (!obj.is_dict() || !obj.contains("state") || !obj.contains("param_groups"))
+    throw Error("KeyError", "an optimizer state dict needs 'state' and 'param_groups'");
+  for (const auto& [k, v] : obj.get("state").as_dict().entries()) {
+    auto& buffers = sd.state[k.as_int()];
+    for (const auto& [name, t] : v.as_dict().entries())
+      buffers.emplace_back(name.as_str(), t.is_tensor() ? t.as_tensor() : at::Tensor());
+  }
+  for (const auto& g : obj.get("param_groups").items()) sd.param_groups.push_back(from_py(g));
+  if (const PyObject* b = obj.find("base_param_settings")) sd.base_param_settings = from_py(*b);
+  return sd;
+}
+
+// ---------------------------------------------------------------- RNG
+
+PyObject rng_state() {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  return PyObject::tensor(gen.get_state());
+}
+
+void set_rng_state(const PyObject& state) {
+  if (!state.is_tensor()) return;
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(state.as_tensor());
+}
+
+}  // namespace mmcpp::engine
+
+#include "mmcpp/io/pth_reader.h"
+#include "mmcpp/io/pth_writer.h"
+
+namespace mmcpp::engine {
+
+void write_checkpoint(Env& env, const io::PyObject& checkpoint, const std::string& path) {
+  // Serialise first (a TypeError touches no file), then one atomic write.
+  env.write_file_atomic(path, io::save_pth_bytes(checkpoint));
+}
+
+io::PyObject read_checkpoint(const std::string& path) { return io::load_pth(path); }
+
+}  // namespace mmcpp::engine

@@ -1,0 +1,121 @@
+// Loops (mmengine/runner/loops.py): EpochBasedTrainLoop, IterBasedTrainLoop,
+// ValLoop, TestLoop. A loop drives its dataloader and calls the runner's hooks.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "mmcpp/data/dataloader.h"
+#include "mmcpp/evaluation/metric.h"
+#include "mmcpp/registry/build_args.h"
+
+namespace mmcpp::engine {
+
+class Runner;
+
+class BaseLoop {
+ public:
+  virtual ~BaseLoop() = default;
+  virtual void run() = 0;
+  data::DataLoader& dataloader() { return *dataloader_; }
+  std::shared_ptr<data::DataLoader> dataloader_ptr() { return dataloader_; }
+
+ protected:
+  BaseLoop(Runner& runner, std::shared_ptr<data::DataLoader> loader)
+      : runner_(runner), dataloader_(std::move(loader)) {}
+  Runner& runner_;
+  std::shared_ptr<data::DataLoader> dataloader_;
+};
+
+class TrainLoop : public BaseLoop {
+ public:
+  std::int64_t epoch() const { return epoch_; }
+  std::int64_t iter() const { return iter_; }
+  std::int64_t max_epochs() const { return max_epochs_; }
+  std::int64_t max_iters() const { return max_iters_; }
+  std::int64_t val_begin() const { return val_begin_; }
+  std::int64_t val_interval() const { return val_interval_; }
+  bool by_epoch() const { return by_epoch_; }
+  // Set by EarlyStoppingHook or a signal: finish the current iteration, stop.
+  void request_stop() { stop_training_ = true; }
+  bool stop_requested() const { return stop_training_; }
+  // Restored by resume.
+  void set_counters(std::int64_t epoch, std::int64_t iter) {
+    epoch_ = epoch;
+    iter_ = iter;
+  }
+
+ protected:
+  TrainLoop(Runner& runner, std::shared_ptr<data::DataLoader> loader, bool by_epoch,
+            std::int64_t val_begin, std::int64_t val_interval,
+            std::vector<std::pair<std::int64_t, std::int64_t>> dynamic_intervals);
+  // One iteration: hooks around model.train_step.
+  void run_iter(std::int64_t batch_idx, const data::DataBatch& batch);
+  // dynamic_intervals: switch val_interval once a milestone is passed.
+  void decide_current_val_interval(std::int64_t progress);
+
+  bool by_epoch_;
+  std::int64_t epoch_ = 0, iter_ = 0, max_epochs_ = 0, max_iters_ = 0;
+  std::int64_t val_begin_, val_interval_;
+  std::vector<std::int64_t> dynamic_milestones_, dynamic_intervals_;
+  bool stop_training_ = false;
+};
+
+class EpochBasedTrainLoop : public TrainLoop {
+ public:
+  EpochBasedTrainLoop(Runner& runner, std::shared_ptr<data::DataLoader> loader,
+                      std::int64_t max_epochs, std::int64_t val_begin, std::int64_t val_interval,
+                      std::vector<std::pair<std::int64_t, std::int64_t>> dynamic_intervals);
+  void run() override;
+
+ private:
+  void run_epoch();
+};
+
+class IterBasedTrainLoop : public TrainLoop {
+ public:
+  IterBasedTrainLoop(Runner& runner, std::shared_ptr<data::DataLoader> loader,
+                     std::int64_t max_iters, std::int64_t val_begin, std::int64_t val_interval,
+                     std::vector<std::pair<std::int64_t, std::int64_t>> dynamic_intervals);
+  void run() override;
+};
+
+class ValLoop : public BaseLoop {
+ public:
+  ValLoop(Runner& runner, std::shared_ptr<data::DataLoader> loader,
+          std::shared_ptr<evaluation::Evaluator> evaluator, bool fp16);
+  void run() override;
+  evaluation::Metrics last_metrics() const { return metrics_; }
+
+ private:
+  std::shared_ptr<evaluation::Evaluator> evaluator_;
+  bool fp16_;
+  evaluation::Metrics metrics_;
+};
+
+class TestLoop : public BaseLoop {
+ public:
+  TestLoop(Runner& runner, std::shared_ptr<data::DataLoader> loader,
+           std::shared_ptr<evaluation::Evaluator> evaluator, bool fp16);
+  void run() override;
+  evaluation::Metrics last_metrics() const { return metrics_; }
+
+ private:
+  std::shared_ptr<evaluation::Evaluator> evaluator_;
+  bool fp16_;
+  evaluation::Metrics metrics_;
+};
+
+// Runner.build_train_loop: `cfg` is train_cfg (type, or the by_epoch shorthand).
+std::shared_ptr<TrainLoop> build_train_loop(Runner& runner, const config::Value& cfg,
+                                            std::shared_ptr<data::DataLoader> loader);
+std::shared_ptr<ValLoop> build_val_loop(Runner& runner, const config::Value& cfg,
+                                        std::shared_ptr<data::DataLoader> loader,
+                                        std::shared_ptr<evaluation::Evaluator> evaluator);
+std::shared_ptr<TestLoop> build_test_loop(Runner& runner, const config::Value& cfg,
+                                          std::shared_ptr<data::DataLoader> loader,
+                                          std::shared_ptr<evaluation::Evaluator> evaluator);
+
+}  // namespace mmcpp::engine

@@ -1,0 +1,157 @@
+// Runner (mmengine/runner/runner.py): assembles a training/validation/test job
+// from a config and delegates the work to loops, hooks and the checkpoint code.
+//
+// Construction sets up the work_dir, log_dir (work_dir/<timestamp>), logger,
+// randomness, model (moved to the configured device) and hooks, and dumps the
+// config. Loops, optimizer wrapper, schedulers and dataloaders are built lazily
+// by train()/val()/test(), as MMEngine does.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mmcpp/config/config.h"
+#include "mmcpp/core/env.h"
+#include "mmcpp/core/logging.h"
+#include "mmcpp/engine/hooks/hook.h"
+#include "mmcpp/engine/model/base_model.h"
+#include "mmcpp/engine/optim/optim_wrapper.h"
+#include "mmcpp/engine/runner/loops.h"
+#include "mmcpp/engine/runner/message_hub.h"
+#include "mmcpp/engine/schedulers/param_scheduler.h"
+
+namespace mmcpp::io {
+class PyObject;
+}
+
+namespace mmcpp::engine {
+
+class LogProcessor;
+}  // namespace mmcpp::engine
+namespace mmcpp::visualization {
+class LocalVisBackend;
+}
+namespace mmcpp::engine {
+
+class Runner {
+ public:
+  // Runner.from_cfg: every MMEngine Runner argument is read from `cfg` by name.
+  // `env` is the filesystem/clock (tests inject faults through it).
+  static std::unique_ptr<Runner> from_cfg(const config::Config& cfg, Env& env = Env::system());
+  ~Runner();
+
+  void train();
+  evaluation::Metrics val();
+  evaluation::Metrics test();
+
+  // ---- the view hooks and loops use ----
+  Logger& logger() { return *logger_; }
+  MessageHub& message_hub() { return message_hub_; }
+  BaseModel& model() { return *model_; }
+  std::shared_ptr<BaseModel> model_ptr() { return model_; }
+  OptimWrapper& optim_wrapper();
+  bool has_optim_wrapper() const { return optim_wrapper_ != nullptr; }
+  std::vector<std::shared_ptr<ParamScheduler>>& param_schedulers() { return param_schedulers_; }
+  TrainLoop& train_loop();
+  bool has_train_loop() const { return train_loop_ != nullptr; }
+  data::DataLoader* train_dataloader();
+  data::DataLoader* val_dataloader();
+  data::DataLoader* test_dataloader();
+  ValLoop* val_loop() { return val_loop_.get(); }
+  // The loop currently running: "train", "val" or "test" (RuntimeInfoHook logs it).
+  const std::string& loop_stage() const { return loop_stage_; }
+  void set_loop_stage(const std::string& stage) { loop_stage_ = stage; }
+
+  std::int64_t epoch() const;
+  std::int64_t iter() const;
+  std::int64_t max_epochs() const;
+  std::int64_t max_iters() const;
+
+  const std::string& work_dir() const { return work_dir_; }
+  const std::string& log_dir() const { return log_dir_; }
+  const std::string& timestamp() const { return timestamp_; }
+  const std::string& experiment_name() const { return experiment_name_; }
+  const config::Config& cfg() const { return cfg_; }
+  std::uint64_t seed() const { return seed_; }
+  bool deterministic() const { return deterministic_; }
+  const torch::Device& device() const { return device_; }
+  int rank() const { return rank_; }
+  int world_size() const { return world_size_; }
+  Env& env() { return env_; }
+  visualization::LocalVisBackend* vis_backend() { return vis_backend_.get(); }
+  LogProcessor& log_processor() { return *log_processor_; }
+  const std::vector<std::shared_ptr<Hook>>& hooks() const { return hooks_; }
+
+  // Ask training to stop after the current iteration (EarlyStoppingHook, signals).
+  void request_stop(const std::string& reason);
+  bool stop_requested() const;
+
+  // ---- checkpoints ----
+  // Runner.save_checkpoint: writes out_dir/filename atomically. meta epoch/iter
+  // default to (epoch+1, iter) when by_epoch, else (epoch, iter+1), unless
+  // `epoch_iter` gives them (MMEngine's `meta` argument).
+  void save_checkpoint(const std::string& out_dir, const std::string& filename,
+                       bool save_optimizer = true, bool save_param_scheduler = true,
+                       bool by_epoch = true,
+                       std::optional<std::pair<std::int64_t, std::int64_t>> epoch_iter = std::nullopt);
+  // Weights only (load_from); strict=false logs missing/unexpected keys.
+  void load_checkpoint(const std::string& path, bool strict = false);
+  // Full state: model, optimizer, schedulers, counters, message hub, RNG.
+  void resume(const std::string& path);
+
+  // ---- hooks ----
+  void register_hook(std::shared_ptr<Hook> hook, const config::Value& priority = config::Value());
+  // Hook helpers called by loops.
+  template <class F>
+  void call_hook(F&& f) {
+    for (auto& h : hooks_) f(*h);
+  }
+  // Human-readable table of hooks per stage (logged at start, as MMEngine).
+  std::string hooks_table() const;
+
+ private:
+  Runner(const config::Config& cfg, Env& env);
+  void setup_env();
+  void set_randomness();
+  void build_model();
+  void register_default_and_custom_hooks();
+  void dump_config();
+  void build_train_components();
+  std::shared_ptr<data::DataLoader> build_dataloader(const char* key, bool training);
+  void scale_lr();
+  void load_or_resume();
+  void check_consistency() const;
+
+  config::Config cfg_;
+  Env& env_;
+  std::unique_ptr<Logger> logger_;
+  MessageHub message_hub_;
+  std::shared_ptr<LogProcessor> log_processor_;
+  std::shared_ptr<visualization::LocalVisBackend> vis_backend_;
+  std::shared_ptr<BaseModel> model_;
+  std::shared_ptr<OptimWrapper> optim_wrapper_;
+  std::vector<std::shared_ptr<ParamScheduler>> param_schedulers_;
+  std::shared_ptr<TrainLoop> train_loop_;
+  std::shared_ptr<ValLoop> val_loop_;
+  std::shared_ptr<TestLoop> test_loop_;
+  std::vector<std::shared_ptr<Hook>> hooks_;
+  std::shared_ptr<data::DataLoader> train_loader_, val_loader_, test_loader_;
+
+  std::string work_dir_, log_dir_, timestamp_, experiment_name_, loop_stage_;
+  std::uint64_t seed_ = 0;
+  bool deterministic_ = false;
+  bool diff_rank_seed_ = false;
+  torch::Device device_ = torch::kCPU;
+  int rank_ = 0, world_size_ = 1;
+  bool resumed_or_loaded_ = false;
+  bool interrupt_save_ = false;
+  std::atomic<bool> stop_{false};
+  std::string stop_reason_;
+
+};
+
+}  // namespace mmcpp::engine

@@ -1,0 +1,38 @@
+// Pickling PyObject values as Python's pickle (protocol 2) and torch.save write
+// them, so Python's `pickle.load` / `torch.load` read them back.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <c10/core/Storage.h>
+
+#include "mmcpp/io/py_object.h"
+
+namespace mmcpp::io {
+
+// The pieces of a torch.save archive: `data.pkl` and the storages it refers to
+// by persistent id ('storage', torch.FloatStorage, key, location, numel).
+struct TorchPickle {
+  std::string data_pkl;
+  // (key, CPU storage holding the bytes of `data/<key>`), keys "0", "1", ...
+  std::vector<std::pair<std::string, c10::Storage>> storages;
+};
+
+// Pickles `obj` as torch.save does (protocol 2):
+//  - dicts as dict, collections.OrderedDict (+ BUILD of attrs such as
+//    `_metadata`) or collections.Counter according to their DictType;
+//  - tensors as torch._utils._rebuild_tensor_v2 over persistent-id storages;
+//    views of one storage share it; CUDA tensors keep their location;
+//  - opaque objects as their class + constructor args (+ items, + BUILD state);
+//  - numpy arrays/scalars as numpy.core.multiarray._reconstruct / scalar;
+//  - bytes as _codecs.encode(latin-1 text), as Python 3 does at protocol 2.
+// Throws mmcpp::Error("TypeError") for values torch.save could not write
+// (sparse tensors, quantized dtypes, ...), naming where in `obj` they are.
+TorchPickle pickle_for_torch_save(const PyObject& obj);
+
+// A plain protocol-2 pickle (pickle.dumps(obj, protocol=2)); tensors are an error.
+std::string pickle_dumps(const PyObject& obj);
+
+}  // namespace mmcpp::io

@@ -1,0 +1,184 @@
+// LocalVisBackend (mmengine/visualization/vis_backend.py): JSON-lines scalars and
+// the config copy under work_dir/<timestamp>/vis_data.
+#include "mmcpp/visualization/local_vis_backend.h"
+
+#include <cmath>
+#include <cstdio>
+#include <optional>
+
+#include "mmcpp/config/value.h"
+#include "mmcpp/core/error.h"
+#include "mmcpp/registry/root.h"
+
+namespace mmcpp::visualization {
+namespace {
+
+bool has_extension(const std::string& file, const std::string& ext) {
+  // MMEngine: file.split('.')[-1] == ext
+  auto dot = file.rfind('.');
+  std::string last = dot == std::string::npos ? file : file.substr(dot + 1);
+  return last == ext;
+}
+
+void append_escape(std::string& out, unsigned code) {
+  char buf[8];
+  std::snprintf(buf, sizeof(buf), "\\u%04x", code);
+  out += buf;
+}
+
+}  // namespace
+
+std::string json_number(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  return config::float_repr(v);
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (std::size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        default:
+          // json's ESCAPE_ASCII: everything outside ' '..'~' (DEL included).
+          if (c < 0x20 || c == 0x7f) {
+            append_escape(out, c);
+          } else {
+            out += static_cast<char>(c);
+          }
+      }
+      ++i;
+      continue;
+    }
+    // Decode one UTF-8 sequence; ensure_ascii writes \uXXXX (surrogate pairs above BMP).
+    int len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    unsigned code = len == 4 ? c & 0x07 : len == 3 ? c & 0x0F : c & 0x1F;
+    bool valid = len > 1 && i + len <= s.size();
+    for (int k = 1; valid && k < len; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) valid = false;
+      code = (code << 6) | (cc & 0x3F);
+    }
+    if (!valid) {
+      append_escape(out, 0xFFFD);
+      ++i;
+      continue;
+    }
+    if (code >= 0x10000) {
+      code -= 0x10000;
+      append_escape(out, 0xD800 + (code >> 10));
+      append_escape(out, 0xDC00 + (code & 0x3FF));
+    } else {
+      append_escape(out, code);
+    }
+    i += len;
+  }
+  out += "\"";
+  return out;
+}
+
+LocalVisBackend::LocalVisBackend(std::string img_save_dir, std::string config_save_file,
+                                 std::string scalar_save_file)
+    : img_save_dir_(std::move(img_save_dir)),
+      config_save_file_(std::move(config_save_file)),
+      scalar_save_file_(std::move(scalar_save_file)) {
+  if (!has_extension(config_save_file_, "py")) {
+    throw Error("AssertionError", "LocalVisBackend: config_save_file must end with .py, got '" +
+                                      config_save_file_ + "'");
+  }
+  if (!has_extension(scalar_save_file_, "json")) {
+    throw Error("AssertionError", "LocalVisBackend: scalar_save_file must end with .json, got '" +
+                                      scalar_save_file_ + "'");
+  }
+}
+
+std::shared_ptr<LocalVisBackend> LocalVisBackend::from_config(registry::BuildArgs& args) {
+  std::optional<std::string> save_dir = args.get_opt_str("save_dir");
+  auto backend = std::make_shared<LocalVisBackend>(
+      args.get_str("img_save_dir", "vis_image"), args.get_str("config_save_file", "config.py"),
+      args.get_str("scalar_save_file", "scalars.json"));
+  // A save_dir in the config wins over the Visualizer's default (vis_data).
+  if (save_dir) backend->save_dir_ = *save_dir;
+  return backend;
+}
+
+void LocalVisBackend::init(const std::string& save_dir, Env& env) {
+  if (save_dir_.empty()) save_dir_ = save_dir;
+  env_ = &env;
+}
+
+void LocalVisBackend::add_config(const std::string& pretty_text) {
+  if (env_ == nullptr || save_dir_.empty()) {
+    throw Error("RuntimeError", "LocalVisBackend.add_config called before init()");
+  }
+  env_->make_dirs(save_dir_);  // created on first use, as MMEngine's _init_env
+  env_->write_file_atomic(path_join(save_dir_, config_save_file_), pretty_text);
+}
+
+void LocalVisBackend::add_scalars(
+    const std::vector<std::pair<std::string, double>>& tags, std::int64_t step,
+    const std::vector<std::pair<std::string, std::int64_t>>& int_tags) {
+  if (env_ == nullptr || save_dir_.empty()) {
+    throw Error("RuntimeError", "LocalVisBackend.add_scalars called before init()");
+  }
+  // json.dumps of the dict: ", " and ": " separators; `step` via setdefault.
+  std::string line = "{";
+  bool has_step = false;
+  auto add = [&line](const std::string& key, const std::string& value) {
+    if (line.size() > 1) line += ", ";
+    line += json_string(key) + ": " + value;
+  };
+  for (const auto& [k, v] : tags) {
+    has_step |= k == "step";
+    add(k, json_number(v));
+  }
+  for (const auto& [k, v] : int_tags) {
+    has_step |= k == "step";
+    add(k, std::to_string(v));
+  }
+  if (!has_step) add("step", std::to_string(step));
+  line += "}\n";
+
+  env_->make_dirs(save_dir_);
+  std::string scalar_path = path_join(save_dir_, scalar_save_file_);
+  for (const std::string& mirror : mirrors_) {
+    std::string path = !mirror.empty() && mirror[0] == '/' ? mirror : path_join(save_dir_, mirror);
+    if (!has_extension(path, "json")) {
+      throw Error("AssertionError",
+                  "LocalVisBackend: file_path must end with .json, got '" + mirror + "'");
+    }
+    if (path == scalar_path) {
+      throw Error("AssertionError",
+                  "``file_path`` and ``scalar_save_file`` have the same name, please set "
+                  "``file_path`` to another value");
+    }
+    env_->append_file(path, line);
+  }
+  env_->append_file(scalar_path, line);
+}
+
+MMCPP_REGISTER(registry::VISBACKENDS, LocalVisBackend, "dict(type='LocalVisBackend')");
+
+}  // namespace mmcpp::visualization
