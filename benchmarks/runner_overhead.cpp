@@ -28,8 +28,8 @@ using mmcpp::data::DataBatch;
 struct Mlp : torch::nn::Module {
   Mlp() {
     seq = register_module("mlp", torch::nn::Sequential(torch::nn::Linear(2, 64), torch::nn::ReLU(),
-                                                        torch::nn::Linear(64, 64), torch::nn::ReLU(),
-                                                        torch::nn::Linear(64, 2)));
+                                                       torch::nn::Linear(64, 64), torch::nn::ReLU(),
+                                                       torch::nn::Linear(64, 2)));
   }
   torch::nn::Sequential seq{nullptr};
 };
@@ -42,7 +42,8 @@ class BenchModel : public mmcpp::engine::BaseModel {
     m->configure_base(a);
     return m;
   }
-  mmcpp::engine::ModelOutput forward(const DataBatch& batch, mmcpp::engine::ForwardMode mode) override {
+  mmcpp::engine::ModelOutput forward(const DataBatch& batch,
+                                     mmcpp::engine::ForwardMode mode) override {
     torch::Tensor x = net_->seq->forward(batch.inputs);
     mmcpp::engine::ModelOutput out;
     std::vector<torch::Tensor> labels;
@@ -115,10 +116,17 @@ int main(int argc, char** argv) {
     std::filesystem::remove_all(wd);
     std::string text =
         "model = dict(type='BenchModel')\n"
-        "work_dir = '" + wd + "'\n"
-        "train_dataloader = dict(dataset=dict(type='BenchDataset', size=" + std::to_string(iters * batch) + "),\n"
-        "    sampler=dict(type='DefaultSampler', shuffle=True), collate_fn=dict(type='default_collate'),\n"
-        "    batch_size=" + std::to_string(batch) + ", num_workers=" + std::to_string(workers) + ")\n"
+        "work_dir = '" +
+        wd +
+        "'\n"
+        "train_dataloader = dict(dataset=dict(type='BenchDataset', size=" +
+        std::to_string(iters * batch) +
+        "),\n"
+        "    sampler=dict(type='DefaultSampler', shuffle=True), "
+        "collate_fn=dict(type='default_collate'),\n"
+        "    batch_size=" +
+        std::to_string(batch) + ", num_workers=" + std::to_string(workers) +
+        ")\n"
         "train_cfg = dict(by_epoch=True, max_epochs=1)\n"
         "optim_wrapper = dict(optimizer=dict(type='Adam', lr=0.001))\n"
         "default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=1))\n"
@@ -144,18 +152,21 @@ int main(int argc, char** argv) {
   double t_r0 = median([&] { return runner(0); });
   double t_r2 = median([&] { return runner(2); });
 
-  std::printf("## runner_overhead: %d iterations, batch %d, seed MLP + Adam, %d threads\n\n", iters, batch,
-              at::get_num_threads());
+  std::printf("## runner_overhead: %d iterations, batch %d, seed MLP + Adam, %d threads\n\n", iters,
+              batch, at::get_num_threads());
   std::printf("| setup | us / iteration | framework overhead (us) | ratio to plain LibTorch |\n");
   std::printf("|---|---|---|---|\n");
   std::printf("| plain LibTorch step (the compute limit) | %.1f | - | 1.00 |\n", t_plain * 1e6);
-  std::printf("| Runner.train(), num_workers=0 | %.1f | %.1f | %.2f |\n", t_r0 * 1e6, (t_r0 - t_plain) * 1e6,
-              t_r0 / t_plain);
-  std::printf("| Runner.train(), num_workers=2 | %.1f | %.1f | %.2f |\n", t_r2 * 1e6, (t_r2 - t_plain) * 1e6,
-              t_r2 / t_plain);
-  std::printf("\nThe Runner's time includes data loading (indexing + default_collate of 64 samples), the\n"
-              "default hooks, a log line every 10 iterations with its scalars.json line, and one checkpoint.\n"
-              "MMEngine's peer figure for a real model: ~0.5 s per ResNet-18 iteration (see the oracle README);\n"
-              "the framework's own share there is not separately reported.\n");
+  std::printf("| Runner.train(), num_workers=0 | %.1f | %.1f | %.2f |\n", t_r0 * 1e6,
+              (t_r0 - t_plain) * 1e6, t_r0 / t_plain);
+  std::printf("| Runner.train(), num_workers=2 | %.1f | %.1f | %.2f |\n", t_r2 * 1e6,
+              (t_r2 - t_plain) * 1e6, t_r2 / t_plain);
+  std::printf(
+      "\nThe Runner's time includes data loading (indexing + default_collate of 64 samples), the\n"
+      "default hooks, a log line every 10 iterations with its scalars.json line, and one "
+      "checkpoint.\n"
+      "MMEngine's peer figure for a real model: ~0.5 s per ResNet-18 iteration (see the oracle "
+      "README);\n"
+      "the framework's own share there is not separately reported.\n");
   return 0;
 }

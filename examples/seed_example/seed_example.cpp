@@ -45,7 +45,8 @@ class MyAwesomeModel : public mmcpp::engine::BaseModel {
   }
 
   static std::shared_ptr<MyAwesomeModel> from_config(mmcpp::registry::BuildArgs& args) {
-    auto model = std::make_shared<MyAwesomeModel>(args.get_int("layers", 4), args.get_str("activation", "relu"));
+    auto model = std::make_shared<MyAwesomeModel>(args.get_int("layers", 4),
+                                                  args.get_str("activation", "relu"));
     model->configure_base(args);
     return model;
   }
@@ -108,16 +109,20 @@ class MyDataset : public mmcpp::data::BaseDataset {
 class Accuracy : public mmcpp::evaluation::BaseMetric {
  public:
   Accuracy() : BaseMetric("cpu", std::nullopt, "") {}
-  static std::shared_ptr<Accuracy> from_config(mmcpp::registry::BuildArgs&) { return std::make_shared<Accuracy>(); }
+  static std::shared_ptr<Accuracy> from_config(mmcpp::registry::BuildArgs&) {
+    return std::make_shared<Accuracy>();
+  }
 
   void process(const DataBatch&, const DataSamples& predictions) override {
     for (const auto& s : predictions) {
-      correct_ += s->get("pred_score").argmax().item<std::int64_t>() == s->gt_label().item<std::int64_t>();
+      correct_ +=
+          s->get("pred_score").argmax().item<std::int64_t>() == s->gt_label().item<std::int64_t>();
       ++total_;
     }
   }
   mmcpp::evaluation::Metrics compute_metrics() override {
-    return {{"accuracy", total_ ? 100.0 * static_cast<double>(correct_) / static_cast<double>(total_) : 0.0}};
+    return {{"accuracy",
+             total_ ? 100.0 * static_cast<double>(correct_) / static_cast<double>(total_) : 0.0}};
   }
   void reset() override { correct_ = total_ = 0; }
 
@@ -129,5 +134,6 @@ class Accuracy : public mmcpp::evaluation::BaseMetric {
 
 MMCPP_REGISTER(mmcpp::registry::MODELS, seed_example::MyAwesomeModel,
                "dict(type='MyAwesomeModel', layers=2, activation='relu')");
-MMCPP_REGISTER(mmcpp::registry::DATASETS, seed_example::MyDataset, "dict(type='MyDataset', is_train=True, size=16)");
+MMCPP_REGISTER(mmcpp::registry::DATASETS, seed_example::MyDataset,
+               "dict(type='MyDataset', is_train=True, size=16)");
 MMCPP_REGISTER(mmcpp::registry::METRICS, seed_example::Accuracy, "dict(type='Accuracy')");

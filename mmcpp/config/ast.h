@@ -46,9 +46,9 @@ enum class ExprKind {
   ListComp,  // a for ... (generators)
   SetComp,
   GenExp,
-  DictComp,  // a: b for ...
-  Lambda,    // refused at evaluation
-  NamedExpr, // refused at evaluation
+  DictComp,   // a: b for ...
+  Lambda,     // refused at evaluation
+  NamedExpr,  // refused at evaluation
 };
 
 struct CallArg {
@@ -66,14 +66,14 @@ struct Comprehension {
 struct Expr {
   ExprKind kind;
   Loc loc;
-  Value value;       // Constant
-  std::string name;  // Name, Attribute (attr), BinOp/UnaryOp/BoolOp (op)
+  Value value;          // Constant
+  std::string name;     // Name, Attribute (attr), BinOp/UnaryOp/BoolOp (op)
   char conversion = 0;  // Formatted: 'r', 's', 'a' or 0
   ExprPtr a, b, c;
-  std::vector<ExprPtr> items;     // sequences, Dict values, BoolOp operands, Compare rhs
-  std::vector<ExprPtr> keys;      // Dict keys
-  std::vector<std::string> ops;   // Compare operators
-  std::vector<CallArg> args;      // Call
+  std::vector<ExprPtr> items;    // sequences, Dict values, BoolOp operands, Compare rhs
+  std::vector<ExprPtr> keys;     // Dict keys
+  std::vector<std::string> ops;  // Compare operators
+  std::vector<CallArg> args;     // Call
   std::vector<Comprehension> generators;
 
   Expr(ExprKind k, Loc l) : kind(k), loc(l) {}
@@ -92,9 +92,9 @@ enum class StmtKind {
   Pass,
   Break,
   Continue,
-  Delete,      // del targets
-  Assert,      // assert test, msg
-  Unsupported, // def, class, while, try, return, raise, global, ...: name says which
+  Delete,       // del targets
+  Assert,       // assert test, msg
+  Unsupported,  // def, class, while, try, return, raise, global, ...: name says which
 };
 
 struct ImportName {

@@ -2,15 +2,15 @@
 // call: dict/list/tuple/round/len/range/..., str.format/join/split/...,
 // list.append/..., dict.get/update/copy/..., copy.deepcopy, math.*, os.path.*.
 // All pure: nothing here touches files, processes, the network or the environment.
-#include <cstring>
-#include <set>
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <map>
+#include <set>
 
 #include "mmcpp/config/interpreter.h"
 #include "mmcpp/core/error.h"
@@ -55,12 +55,14 @@ Value fn(const std::string& name, Fn f) {
 // ---- argument helpers ----
 void no_keywords(const Args& a, const std::string& name) {
   if (!a.keywords.empty())
-    throw Error("TypeError", name + "() takes no keyword arguments (got '" + a.keywords[0].first + "')");
+    throw Error("TypeError",
+                name + "() takes no keyword arguments (got '" + a.keywords[0].first + "')");
 }
 void arity(const Args& a, const std::string& name, std::size_t lo, std::size_t hi) {
   std::size_t n = a.positional.size();
   if (n < lo || n > hi) {
-    std::string expect = lo == hi ? std::to_string(lo) : std::to_string(lo) + " to " + std::to_string(hi);
+    std::string expect =
+        lo == hi ? std::to_string(lo) : std::to_string(lo) + " to " + std::to_string(hi);
     throw Error("TypeError", name + "() takes " + expect + " positional argument(s) but " +
                                  std::to_string(n) + " were given");
   }
@@ -74,7 +76,8 @@ void only_keywords(const Args& a, const std::string& name, std::initializer_list
   for (const auto& [n, v] : a.keywords) {
     bool known = false;
     for (const char* o : ok) known = known || n == o;
-    if (!known) throw Error("TypeError", name + "() got an unexpected keyword argument '" + n + "'");
+    if (!known)
+      throw Error("TypeError", name + "() got an unexpected keyword argument '" + n + "'");
   }
 }
 
@@ -122,9 +125,11 @@ Value split(const std::string& s, const Value& sep, std::int64_t maxsplit, bool 
     if (maxsplit >= 0 && static_cast<std::size_t>(maxsplit) + 1 < words.size()) {
       std::size_t keep = static_cast<std::size_t>(maxsplit);
       if (!from_right) {
-        for (std::size_t k = 0; k < keep; ++k) parts.push_back(s.substr(words[k].first, words[k].second - words[k].first));
+        for (std::size_t k = 0; k < keep; ++k)
+          parts.push_back(s.substr(words[k].first, words[k].second - words[k].first));
         std::string rest = s.substr(words[keep].first);
-        while (!rest.empty() && std::isspace(static_cast<unsigned char>(rest.back()))) rest.pop_back();
+        while (!rest.empty() && std::isspace(static_cast<unsigned char>(rest.back())))
+          rest.pop_back();
         parts.push_back(rest);
       } else {
         std::size_t first = words.size() - keep;
@@ -181,7 +186,8 @@ std::string strip(const std::string& s, const Value& chars, bool left, bool righ
 bool affix_match(const std::string& s, const Value& affix, bool prefix) {
   auto one = [&](const std::string& a) {
     if (a.size() > s.size()) return false;
-    return prefix ? s.compare(0, a.size(), a) == 0 : s.compare(s.size() - a.size(), a.size(), a) == 0;
+    return prefix ? s.compare(0, a.size(), a) == 0
+                  : s.compare(s.size() - a.size(), a.size(), a) == 0;
   };
   if (affix.is_tuple()) {
     for (const auto& a : affix.items())
@@ -204,7 +210,8 @@ Value dict_from_args(Args& a, bool config_dict) {
         if (kv.size() != 2)
           throw Error("ValueError", "dictionary update sequence element has length " +
                                         std::to_string(kv.size()) + "; 2 is required");
-        if (!kv[0].hashable()) throw Error("TypeError", "unhashable type: '" + kv[0].type_name() + "'");
+        if (!kv[0].hashable())
+          throw Error("TypeError", "unhashable type: '" + kv[0].type_name() + "'");
         dict_set(d, kv[0], kv[1]);
       }
     }
@@ -225,7 +232,8 @@ Value to_int(const Value& v, const Value* base) {
     std::string s = strip(v.as_str(), Value(), true, true);
     std::string t;
     for (std::size_t i = 0; i < s.size(); ++i) {
-      if (s[i] == '_' && i > 0 && i + 1 < s.size() && std::isalnum(static_cast<unsigned char>(s[i - 1])) &&
+      if (s[i] == '_' && i > 0 && i + 1 < s.size() &&
+          std::isalnum(static_cast<unsigned char>(s[i - 1])) &&
           std::isalnum(static_cast<unsigned char>(s[i + 1])))
         continue;
       t += s[i];
@@ -293,7 +301,8 @@ Value to_float(const Value& v) {
       throw Error("ValueError", "could not convert string to float: " + str_repr(v.as_str()));
     return Value(d);
   }
-  throw Error("TypeError", "float() argument must be a string or a real number, not '" + v.type_name() + "'");
+  throw Error("TypeError",
+              "float() argument must be a string or a real number, not '" + v.type_name() + "'");
 }
 
 Value py_round(Args& a) {
@@ -407,7 +416,8 @@ std::map<std::string, Value> make_builtins() {
     arity(a, "range", 1, 3);
     for (const auto& v : a.positional)
       if (!v.is_int() && !v.is_bool())
-        throw Error("TypeError", "'" + v.type_name() + "' object cannot be interpreted as an integer");
+        throw Error("TypeError",
+                    "'" + v.type_name() + "' object cannot be interpreted as an integer");
     std::int64_t start = 0, stop, step = 1;
     if (a.positional.size() == 1) {
       stop = a.positional[0].as_int();
@@ -516,7 +526,8 @@ std::map<std::string, Value> make_builtins() {
   // print() is harmless; keep stdout for the tool's own output.
   b["print"] = fn("print", [](Args& a) {
     std::string line;
-    for (std::size_t i = 0; i < a.positional.size(); ++i) line += (i ? " " : "") + a.positional[i].str();
+    for (std::size_t i = 0; i < a.positional.size(); ++i)
+      line += (i ? " " : "") + a.positional[i].str();
     std::cerr << line << "\n";
     return Value();
   });
@@ -568,7 +579,8 @@ Value str_method(const Value& self, const std::string& name, Args& a) {
     std::size_t b = 0;
     if (from.empty()) {
       for (std::size_t i = 0; i <= s.size(); ++i) {
-        if (count-- != 0) out += to;
+        if (count-- != 0)
+          out += to;
         else {
           out += s.substr(i);
           break;
@@ -589,16 +601,21 @@ Value str_method(const Value& self, const std::string& name, Args& a) {
     arity(a, name, 1, 1);
     return Value(affix_match(s, arg(0), name == "startswith"));
   }
-  if (name == "upper" || name == "lower" || name == "title" || name == "capitalize" || name == "swapcase") {
+  if (name == "upper" || name == "lower" || name == "title" || name == "capitalize" ||
+      name == "swapcase") {
     arity(a, name, 0, 0);
     std::string out = s;
     bool start = true;
     for (std::size_t i = 0; i < out.size(); ++i) {
       unsigned char c = static_cast<unsigned char>(out[i]);
-      if (name == "upper") out[i] = static_cast<char>(std::toupper(c));
-      else if (name == "lower") out[i] = static_cast<char>(std::tolower(c));
-      else if (name == "swapcase") out[i] = static_cast<char>(std::isupper(c) ? std::tolower(c) : std::toupper(c));
-      else if (name == "capitalize") out[i] = static_cast<char>(i == 0 ? std::toupper(c) : std::tolower(c));
+      if (name == "upper")
+        out[i] = static_cast<char>(std::toupper(c));
+      else if (name == "lower")
+        out[i] = static_cast<char>(std::tolower(c));
+      else if (name == "swapcase")
+        out[i] = static_cast<char>(std::isupper(c) ? std::tolower(c) : std::toupper(c));
+      else if (name == "capitalize")
+        out[i] = static_cast<char>(i == 0 ? std::toupper(c) : std::tolower(c));
       else {
         out[i] = static_cast<char>(start ? std::toupper(c) : std::tolower(c));
         start = !std::isalpha(c);
@@ -612,7 +629,8 @@ Value str_method(const Value& self, const std::string& name, Args& a) {
     if (name == "count") {
       if (sub.empty()) return Value(static_cast<std::int64_t>(s.size() + 1));
       std::int64_t n = 0;
-      for (std::size_t p = s.find(sub); p != std::string::npos; p = s.find(sub, p + sub.size())) ++n;
+      for (std::size_t p = s.find(sub); p != std::string::npos; p = s.find(sub, p + sub.size()))
+        ++n;
       return Value(n);
     }
     std::size_t p = name[0] == 'r' ? s.rfind(sub) : s.find(sub);
@@ -630,13 +648,17 @@ Value str_method(const Value& self, const std::string& name, Args& a) {
     std::size_t len = iterate(self).size();  // characters, not bytes
     if (static_cast<std::int64_t>(len) >= w) return self;
     std::string pad(static_cast<std::size_t>(w) - len, '0');
-    if (!s.empty() && (s[0] == '-' || s[0] == '+')) return Value(s.substr(0, 1) + pad + s.substr(1));
+    if (!s.empty() && (s[0] == '-' || s[0] == '+'))
+      return Value(s.substr(0, 1) + pad + s.substr(1));
     return Value(pad + s);
   }
   if (name == "center" || name == "ljust" || name == "rjust") {
     arity(a, name, 1, 2);
     std::string fill = a.positional.size() > 1 ? arg(1).as_str() : " ";
-    std::string spec = fill + (name == "center" ? "^" : name == "ljust" ? "<" : ">") +
+    std::string spec = fill +
+                       (name == "center"  ? "^"
+                        : name == "ljust" ? "<"
+                                          : ">") +
                        std::to_string(arg(0).as_int());
     return Value(format_value(self, spec));
   }
@@ -652,12 +674,18 @@ Value str_method(const Value& self, const std::string& name, Args& a) {
     }
     bool ok = true;
     for (unsigned char c : s) {
-      if (name == "isdigit") ok = ok && std::isdigit(c);
-      else if (name == "isalpha") ok = ok && std::isalpha(c);
-      else if (name == "isalnum") ok = ok && std::isalnum(c);
-      else if (name == "isspace") ok = ok && std::isspace(c);
-      else if (name == "isupper") ok = ok && !std::islower(c);
-      else ok = ok && !std::isupper(c);
+      if (name == "isdigit")
+        ok = ok && std::isdigit(c);
+      else if (name == "isalpha")
+        ok = ok && std::isalpha(c);
+      else if (name == "isalnum")
+        ok = ok && std::isalnum(c);
+      else if (name == "isspace")
+        ok = ok && std::isspace(c);
+      else if (name == "isupper")
+        ok = ok && !std::islower(c);
+      else
+        ok = ok && !std::isupper(c);
     }
     return Value(ok);
   }
@@ -685,7 +713,8 @@ Value str_method(const Value& self, const std::string& name, Args& a) {
   if (name == "removeprefix" || name == "removesuffix") {
     arity(a, name, 1, 1);
     const std::string& x = arg(0).as_str();
-    if (name == "removeprefix") return Value(s.compare(0, x.size(), x) == 0 ? s.substr(x.size()) : s);
+    if (name == "removeprefix")
+      return Value(s.compare(0, x.size(), x) == 0 ? s.substr(x.size()) : s);
     if (x.size() <= s.size() && s.compare(s.size() - x.size(), x.size(), x) == 0)
       return Value(s.substr(0, s.size() - x.size()));
     return self;
@@ -708,7 +737,9 @@ Value list_method(Value self, const std::string& name, Args& a) {
     for (auto& v : items) n += v.equals(a.positional[0]);
     return Value(n);
   }
-  if (!is_list) throw Error("AttributeError", "'" + self.type_name() + "' object has no attribute '" + name + "'");
+  if (!is_list)
+    throw Error("AttributeError",
+                "'" + self.type_name() + "' object has no attribute '" + name + "'");
   if (name == "append") {
     arity(a, name, 1, 1);
     items.push_back(a.positional[0]);
@@ -841,7 +872,8 @@ Value dict_method(Value self, const std::string& name, Args& a) {
     return Value::tuple({e.first, e.second});
   }
   if (name == "to_dict" && cfg) return self.deep_copy();
-  throw Error("AttributeError", "'" + self.type_name() + "' object has no attribute '" + name + "'");
+  throw Error("AttributeError",
+              "'" + self.type_name() + "' object has no attribute '" + name + "'");
 }
 
 Value set_method(Value self, const std::string& name, Args& a) {
@@ -876,25 +908,34 @@ Value set_method(Value self, const std::string& name, Args& a) {
 
 bool has_method(const Value& v, const std::string& n) {
   static const std::set<std::string> str_m = {
-      "format", "join", "split", "rsplit", "strip", "lstrip", "rstrip", "replace", "startswith",
-      "endswith", "upper", "lower", "title", "capitalize", "swapcase", "find", "rfind", "index",
-      "rindex", "count", "zfill", "center", "ljust", "rjust", "isdigit", "isalpha", "isalnum",
-      "isspace", "isupper", "islower", "isidentifier", "partition", "rpartition", "splitlines",
-      "removeprefix", "removesuffix"};
-  static const std::set<std::string> list_m = {"append", "extend", "insert", "pop", "remove",
-                                               "index", "count", "copy", "clear", "reverse", "sort"};
+      "format",       "join",       "split",      "rsplit",     "strip",        "lstrip",
+      "rstrip",       "replace",    "startswith", "endswith",   "upper",        "lower",
+      "title",        "capitalize", "swapcase",   "find",       "rfind",        "index",
+      "rindex",       "count",      "zfill",      "center",     "ljust",        "rjust",
+      "isdigit",      "isalpha",    "isalnum",    "isspace",    "isupper",      "islower",
+      "isidentifier", "partition",  "rpartition", "splitlines", "removeprefix", "removesuffix"};
+  static const std::set<std::string> list_m = {"append", "extend",  "insert", "pop",
+                                               "remove", "index",   "count",  "copy",
+                                               "clear",  "reverse", "sort"};
   static const std::set<std::string> tuple_m = {"index", "count"};
-  static const std::set<std::string> dict_m = {"get", "update", "copy", "keys", "values", "items",
-                                               "pop", "setdefault", "clear", "popitem"};
+  static const std::set<std::string> dict_m = {"get",   "update", "copy",       "keys",  "values",
+                                               "items", "pop",    "setdefault", "clear", "popitem"};
   static const std::set<std::string> cfg_m = {"merge", "to_dict"};
-  static const std::set<std::string> set_m = {"add", "update", "union", "copy", "discard", "remove"};
+  static const std::set<std::string> set_m = {"add",  "update",  "union",
+                                              "copy", "discard", "remove"};
   switch (v.kind()) {
-    case Kind::Str: return str_m.count(n) > 0;
-    case Kind::List: return list_m.count(n) > 0;
-    case Kind::Tuple: return tuple_m.count(n) > 0;
-    case Kind::Set: return set_m.count(n) > 0;
-    case Kind::Dict: return dict_m.count(n) > 0 || (v.is_config_dict() && cfg_m.count(n) > 0);
-    default: return false;
+    case Kind::Str:
+      return str_m.count(n) > 0;
+    case Kind::List:
+      return list_m.count(n) > 0;
+    case Kind::Tuple:
+      return tuple_m.count(n) > 0;
+    case Kind::Set:
+      return set_m.count(n) > 0;
+    case Kind::Dict:
+      return dict_m.count(n) > 0 || (v.is_config_dict() && cfg_m.count(n) > 0);
+    default:
+      return false;
   }
 }
 
@@ -962,9 +1003,12 @@ std::shared_ptr<NativeModule> make_module(const std::string& name) {
       std::string out;
       for (auto& p : a.positional) {
         const std::string& s = p.as_str();
-        if (!s.empty() && s[0] == '/') out = s;
-        else if (out.empty() || out.back() == '/') out += s;
-        else out += "/" + s;
+        if (!s.empty() && s[0] == '/')
+          out = s;
+        else if (out.empty() || out.back() == '/')
+          out += s;
+        else
+          out += "/" + s;
       }
       return Value(out);
     });
@@ -1012,11 +1056,15 @@ bool builtin_attribute(const Value& obj, const std::string& name, Value& out) {
   Value self = obj;
   out = fn(obj.type_name() + "." + name, [self, name](Args& a) {
     switch (self.kind()) {
-      case Kind::Str: return str_method(self, name, a);
+      case Kind::Str:
+        return str_method(self, name, a);
       case Kind::List:
-      case Kind::Tuple: return list_method(self, name, a);
-      case Kind::Set: return set_method(self, name, a);
-      default: return dict_method(self, name, a);
+      case Kind::Tuple:
+        return list_method(self, name, a);
+      case Kind::Set:
+        return set_method(self, name, a);
+      default:
+        return dict_method(self, name, a);
     }
   });
   return true;

@@ -68,13 +68,16 @@ bool parse_python_float(const std::string& s, double& out) {
   for (std::size_t i = 0; i < body.size(); ++i) {
     char c = body[i];
     if (c == '_') {
-      bool ok = i > 0 && i + 1 < body.size() && std::isdigit(static_cast<unsigned char>(body[i - 1])) &&
+      bool ok = i > 0 && i + 1 < body.size() &&
+                std::isdigit(static_cast<unsigned char>(body[i - 1])) &&
                 std::isdigit(static_cast<unsigned char>(body[i + 1]));
       if (!ok) return false;
       continue;
     }
-    if (std::isdigit(static_cast<unsigned char>(c))) digit_seen = true;
-    else if (!(c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-')) return false;
+    if (std::isdigit(static_cast<unsigned char>(c)))
+      digit_seen = true;
+    else if (!(c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-'))
+      return false;
     t += c;
   }
   if (!digit_seen) return false;

@@ -25,9 +25,12 @@ Value plain(const Value& v) {
       for (const auto& x : v.items()) items.push_back(plain(x));
       return v.is_list() ? Value::list(std::move(items)) : Value::tuple(std::move(items));
     }
-    case Kind::Set: return Value::set(v.items());
-    case Kind::Lazy: return Value(v.as_lazy().dotted());
-    default: return v;
+    case Kind::Set:
+      return Value::set(v.items());
+    case Kind::Lazy:
+      return Value(v.as_lazy().dotted());
+    default:
+      return v;
   }
 }
 
@@ -49,7 +52,8 @@ Config::Config(Value cfg_dict, std::string filename) : filename_(std::move(filen
   if (!cfg_dict.is_dict())
     throw Error("TypeError", "cfg_dict must be a dict, but got " + cfg_dict.type_name());
   for (const char* k : kReservedKeys)
-    if (cfg_dict.as_dict().contains(k)) throw Error("KeyError", std::string(k) + " is reserved for config file");
+    if (cfg_dict.as_dict().contains(k))
+      throw Error("KeyError", std::string(k) + " is reserved for config file");
   // Config(dict) converts into ConfigDicts, copying: aliasing between keys is lost.
   dict_ = config_dict_tree(cfg_dict);
 }
@@ -117,7 +121,8 @@ Value merge_a_into_b(const Value& a, const Value& b_in, bool allow_list_keys) {
         if (!ok)
           throw Error("TypeError", key.str() + "=" + plain(v).repr() +
                                        " in child config cannot inherit from base because " +
-                                       key.str() + " is a dict in the child config but is of type " +
+                                       key.str() +
+                                       " is a dict in the child config but is of type " +
                                        python_type(*existing) +
                                        " in base config. You may set `_delete_=True` to ignore the "
                                        "base config.");
@@ -150,8 +155,9 @@ void Config::merge_from_dict(const std::vector<std::pair<std::string, Value>>& o
     }
     for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
       if (!d.is_dict())
-        throw Error("AttributeError", "'" + d.type_name() + "' object has no attribute 'setdefault' (--cfg-options " +
-                                          full_key + ": '" + parts[i - 1] + "' was given a value earlier)");
+        throw Error("AttributeError",
+                    "'" + d.type_name() + "' object has no attribute 'setdefault' (--cfg-options " +
+                        full_key + ": '" + parts[i - 1] + "' was given a value earlier)");
       Value* next = d.as_dict().find(parts[i]);
       if (!next) {
         d.as_dict().set(Value(parts[i]), Value::dict(true));
@@ -160,7 +166,8 @@ void Config::merge_from_dict(const std::vector<std::pair<std::string, Value>>& o
       d = *next;
     }
     if (!d.is_dict())
-      throw Error("TypeError", "'" + d.type_name() + "' object does not support item assignment (--cfg-options " +
+      throw Error("TypeError", "'" + d.type_name() +
+                                   "' object does not support item assignment (--cfg-options " +
                                    full_key + ": a prefix of this key was given a value earlier)");
     d.as_dict().set(Value(parts.back()), v);
   }
@@ -172,7 +179,8 @@ std::string Config::pretty_text() const { return dump_python(to_dict()); }
 std::string Config::dump(const std::string& format) const {
   if (format == "py" || format == ".py") return pretty_text();
   if (format == "json" || format == ".json") return dump_json(to_dict());
-  if (format == "yaml" || format == "yml" || format == ".yaml" || format == ".yml") return dump_yaml(to_dict());
+  if (format == "yaml" || format == "yml" || format == ".yaml" || format == ".yml")
+    return dump_yaml(to_dict());
   throw Error("ValueError", "unknown dump format '" + format + "' (use py, json or yaml)");
 }
 

@@ -69,8 +69,7 @@ class Config {
 
 // MMEngine's DictAction: parse `--cfg-options` arguments (`key=value`, split on the
 // first `=`) into an ordered list; a later repeat of a key replaces the earlier one.
-std::vector<std::pair<std::string, Value>> parse_cfg_options(
-    const std::vector<std::string>& args);
+std::vector<std::pair<std::string, Value>> parse_cfg_options(const std::vector<std::string>& args);
 
 // DictAction._parse_iterable for one value string.
 Value parse_cfg_option_value(const std::string& text);

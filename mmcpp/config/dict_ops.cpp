@@ -96,7 +96,8 @@ Value merge_inner(Value a, bool a_missing, Value b, bool b_missing) {
 }  // namespace
 
 void config_dict_merge(Value& d, const Value& other) {
-  if (!other.is_dict()) throw Error("TypeError", "merge() argument must be a dict, not " + other.type_name());
+  if (!other.is_dict())
+    throw Error("TypeError", "merge() argument must be a dict, not " + other.type_name());
   Value merged = merge_inner(other.deep_copy(), false, d.deep_copy(), false);
   d.as_dict().clear();
   for (const auto& [k, v] : merged.as_dict().entries()) dict_set(d, k, v);

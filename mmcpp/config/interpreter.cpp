@@ -12,7 +12,9 @@ namespace {
 constexpr std::size_t kMaxSteps = 20'000'000;
 constexpr std::size_t kMaxScopes = 100;
 
-std::int64_t normalize_index(std::int64_t i, std::size_t n) { return i < 0 ? i + static_cast<std::int64_t>(n) : i; }
+std::int64_t normalize_index(std::int64_t i, std::size_t n) {
+  return i < 0 ? i + static_cast<std::int64_t>(n) : i;
+}
 
 Value subscript_get(const Value& obj, const Value& key) {
   switch (obj.kind()) {
@@ -41,7 +43,8 @@ Value subscript_get(const Value& obj, const Value& key) {
         throw Error("IndexError", "string index out of range");
       return chars[static_cast<std::size_t>(i)];
     }
-    default: throw Error("TypeError", "'" + obj.type_name() + "' object is not subscriptable");
+    default:
+      throw Error("TypeError", "'" + obj.type_name() + "' object is not subscriptable");
   }
 }
 
@@ -123,7 +126,9 @@ Interpreter::Flow Interpreter::exec(const Stmt& s) {
   step();
   try {
     switch (s.kind) {
-      case StmtKind::Expr: eval(*s.value); return Flow::Normal;
+      case StmtKind::Expr:
+        eval(*s.value);
+        return Flow::Normal;
       case StmtKind::Assign: {
         Value v = eval(*s.value);
         for (const auto& t : s.targets) assign(*t, v);
@@ -159,10 +164,15 @@ Interpreter::Flow Interpreter::exec(const Stmt& s) {
         return exec_body(s.orelse);
       }
       case StmtKind::Import:
-      case StmtKind::ImportFrom: on_import_(s, *this); return Flow::Normal;
-      case StmtKind::Pass: return Flow::Normal;
-      case StmtKind::Break: return Flow::Break;
-      case StmtKind::Continue: return Flow::Continue;
+      case StmtKind::ImportFrom:
+        on_import_(s, *this);
+        return Flow::Normal;
+      case StmtKind::Pass:
+        return Flow::Normal;
+      case StmtKind::Break:
+        return Flow::Break;
+      case StmtKind::Continue:
+        return Flow::Continue;
       case StmtKind::Delete:
         for (const auto& t : s.targets) del(*t);
         return Flow::Normal;
@@ -175,8 +185,9 @@ Interpreter::Flow Interpreter::exec(const Stmt& s) {
              s.loc);
       case StmtKind::Unsupported:
         fail("SyntaxError",
-             "'" + s.op + "' is not supported in mmcpp configs (configs are data: only "
-             "assignments, expressions, if/for and imports of base configs run)",
+             "'" + s.op +
+                 "' is not supported in mmcpp configs (configs are data: only "
+                 "assignments, expressions, if/for and imports of base configs run)",
              s.loc);
     }
   } catch (const SourceError&) {
@@ -231,17 +242,23 @@ Value Interpreter::lookup(const std::string& name, Loc where) {
 Value Interpreter::eval_inner(const Expr& e) {
   step();
   switch (e.kind) {
-    case ExprKind::Constant: return e.value;
-    case ExprKind::Name: return lookup(e.name, e.loc);
-    case ExprKind::FString: return fstring(e);
+    case ExprKind::Constant:
+      return e.value;
+    case ExprKind::Name:
+      return lookup(e.name, e.loc);
+    case ExprKind::FString:
+      return fstring(e);
     case ExprKind::Formatted: {
       Value v = eval(*e.a);
-      if (e.conversion == 'r' || e.conversion == 'a') v = Value(v.repr());
-      else if (e.conversion == 's') v = Value(v.str());
+      if (e.conversion == 'r' || e.conversion == 'a')
+        v = Value(v.repr());
+      else if (e.conversion == 's')
+        v = Value(v.str());
       std::string spec = e.b ? eval(*e.b).as_str() : "";
       return Value(format_value(v, spec));
     }
-    case ExprKind::Attribute: return attribute(eval(*e.a), e.name);
+    case ExprKind::Attribute:
+      return attribute(eval(*e.a), e.name);
     case ExprKind::Subscript: {
       Value obj = eval(*e.a);
       if (e.b->kind == ExprKind::Slice) {
@@ -251,8 +268,10 @@ Value Interpreter::eval_inner(const Expr& e) {
       }
       return subscript_get(obj, eval(*e.b));
     }
-    case ExprKind::Slice: fail("SyntaxError", "a slice is only valid inside []", e.loc);
-    case ExprKind::Call: return call(e);
+    case ExprKind::Slice:
+      fail("SyntaxError", "a slice is only valid inside []", e.loc);
+    case ExprKind::Call:
+      return call(e);
     case ExprKind::BinOp: {
       Value a = eval(*e.a);
       Value b = eval(*e.b);
@@ -281,7 +300,8 @@ Value Interpreter::eval_inner(const Expr& e) {
       }
       return Value(true);
     }
-    case ExprKind::IfExp: return eval(*e.a).truthy() ? eval(*e.b) : eval(*e.c);
+    case ExprKind::IfExp:
+      return eval(*e.a).truthy() ? eval(*e.b) : eval(*e.c);
     case ExprKind::List:
     case ExprKind::Tuple:
     case ExprKind::Set: {
@@ -315,11 +335,13 @@ Value Interpreter::eval_inner(const Expr& e) {
       }
       return d;
     }
-    case ExprKind::Starred: fail("SyntaxError", "can't use starred expression here", e.loc);
+    case ExprKind::Starred:
+      fail("SyntaxError", "can't use starred expression here", e.loc);
     case ExprKind::ListComp:
     case ExprKind::SetComp:
     case ExprKind::GenExp:
-    case ExprKind::DictComp: return comprehension(e);
+    case ExprKind::DictComp:
+      return comprehension(e);
     case ExprKind::Lambda:
       fail("SyntaxError", "lambda is not supported in mmcpp configs (configs hold data, not code)",
            e.loc);
@@ -350,9 +372,8 @@ Value Interpreter::attribute(const Value& obj, const std::string& name) {
   }
   if (obj.is_callable() && obj.as_callable().is_module()) {
     if (const Value* v = obj.as_callable().attribute(name)) return *v;
-    throw Error("AttributeError", "module '" + obj.as_callable().name() +
-                                      "' has no attribute '" + name +
-                                      "' (or it is not available in mmcpp configs)");
+    throw Error("AttributeError", "module '" + obj.as_callable().name() + "' has no attribute '" +
+                                      name + "' (or it is not available in mmcpp configs)");
   }
   std::string msg = "'" + obj.type_name() + "' object has no attribute '" + name + "'";
   if (obj.is_config_dict()) {
@@ -398,18 +419,22 @@ void Interpreter::assign(const Expr& target, Value v) {
         auto& items = obj.items();
         bool simple = !sl.c;
         if (simple) {
-          std::size_t b = idx.empty() ? std::min<std::size_t>(
-                                            items.size(), static_cast<std::size_t>(std::max<std::int64_t>(
-                                                              0, normalize_index(sl.a ? eval(*sl.a).as_int() : 0, items.size()))))
-                                      : idx.front();
+          std::size_t b =
+              idx.empty()
+                  ? std::min<std::size_t>(
+                        items.size(),
+                        static_cast<std::size_t>(std::max<std::int64_t>(
+                            0, normalize_index(sl.a ? eval(*sl.a).as_int() : 0, items.size()))))
+                  : idx.front();
           std::size_t n = idx.size();
           items.erase(items.begin() + static_cast<std::ptrdiff_t>(b),
                       items.begin() + static_cast<std::ptrdiff_t>(b + n));
           items.insert(items.begin() + static_cast<std::ptrdiff_t>(b), repl.begin(), repl.end());
         } else {
           if (repl.size() != idx.size())
-            fail("ValueError", "attempt to assign sequence of size " + std::to_string(repl.size()) +
-                                   " to extended slice of size " + std::to_string(idx.size()),
+            fail("ValueError",
+                 "attempt to assign sequence of size " + std::to_string(repl.size()) +
+                     " to extended slice of size " + std::to_string(idx.size()),
                  target.loc);
           for (std::size_t i = 0; i < idx.size(); ++i) items[idx[i]] = repl[i];
         }
@@ -417,7 +442,8 @@ void Interpreter::assign(const Expr& target, Value v) {
       }
       Value key = eval(*target.b);
       if (obj.is_dict()) {
-        if (!key.hashable()) fail("TypeError", "unhashable type: '" + key.type_name() + "'", target.loc);
+        if (!key.hashable())
+          fail("TypeError", "unhashable type: '" + key.type_name() + "'", target.loc);
         dict_set(obj, key, v);
         return;
       }
@@ -444,17 +470,17 @@ void Interpreter::assign(const Expr& target, Value v) {
       if (star == target.items.size()) {
         if (vals.size() != target.items.size())
           fail("ValueError",
-               vals.size() > target.items.size()
-                   ? "too many values to unpack (expected " + std::to_string(target.items.size()) + ")"
-                   : "not enough values to unpack (expected " + std::to_string(target.items.size()) +
-                         ", got " + std::to_string(vals.size()) + ")",
+               vals.size() > target.items.size() ? "too many values to unpack (expected " +
+                                                       std::to_string(target.items.size()) + ")"
+                                                 : "not enough values to unpack (expected " +
+                                                       std::to_string(target.items.size()) +
+                                                       ", got " + std::to_string(vals.size()) + ")",
                target.loc);
         for (std::size_t i = 0; i < vals.size(); ++i) assign(*target.items[i], vals[i]);
         return;
       }
       std::size_t after = target.items.size() - star - 1;
-      if (vals.size() < star + after)
-        fail("ValueError", "not enough values to unpack", target.loc);
+      if (vals.size() < star + after) fail("ValueError", "not enough values to unpack", target.loc);
       for (std::size_t i = 0; i < star; ++i) assign(*target.items[i], vals[i]);
       Value::Items mid(vals.begin() + static_cast<std::ptrdiff_t>(star),
                        vals.end() - static_cast<std::ptrdiff_t>(after));
@@ -463,8 +489,10 @@ void Interpreter::assign(const Expr& target, Value v) {
         assign(*target.items[star + 1 + i], vals[vals.size() - after + i]);
       return;
     }
-    case ExprKind::Starred: fail("SyntaxError", "starred assignment target must be in a list or tuple", target.loc);
-    default: fail("SyntaxError", "cannot assign to expression", target.loc);
+    case ExprKind::Starred:
+      fail("SyntaxError", "starred assignment target must be in a list or tuple", target.loc);
+    default:
+      fail("SyntaxError", "cannot assign to expression", target.loc);
   }
 }
 
@@ -502,19 +530,21 @@ void Interpreter::del(const Expr& target) {
         items.erase(items.begin() + i);
         return;
       }
-      fail("TypeError", "'" + obj.type_name() + "' object doesn't support item deletion", target.loc);
+      fail("TypeError", "'" + obj.type_name() + "' object doesn't support item deletion",
+           target.loc);
     }
     case ExprKind::Attribute: {
       Value obj = eval(*target.a);
       if (obj.is_config_dict() && obj.as_dict().erase(target.name)) return;
-      fail("AttributeError", "'" + obj.type_name() + "' object has no attribute '" + target.name + "'",
-           target.loc);
+      fail("AttributeError",
+           "'" + obj.type_name() + "' object has no attribute '" + target.name + "'", target.loc);
     }
     case ExprKind::Tuple:
     case ExprKind::List:
       for (const auto& t : target.items) del(*t);
       return;
-    default: fail("SyntaxError", "cannot delete expression", target.loc);
+    default:
+      fail("SyntaxError", "cannot delete expression", target.loc);
   }
 }
 
@@ -523,20 +553,24 @@ Value Interpreter::call(const Expr& e) {
   Callable::Args args;
   for (const auto& a : e.args) {
     switch (a.kind) {
-      case CallArg::Positional: args.positional.push_back(eval(*a.value)); break;
+      case CallArg::Positional:
+        args.positional.push_back(eval(*a.value));
+        break;
       case CallArg::Star:
         for (auto& v : iterate(eval(*a.value))) args.positional.push_back(v);
         break;
       case CallArg::Keyword: {
         for (auto& [k, v] : args.keywords)
-          if (k == a.name) fail("SyntaxError", "keyword argument repeated: " + a.name, a.value->loc);
+          if (k == a.name)
+            fail("SyntaxError", "keyword argument repeated: " + a.name, a.value->loc);
         args.keywords.emplace_back(a.name, eval(*a.value));
         break;
       }
       case CallArg::DoubleStar: {
         Value d = eval(*a.value);
         if (!d.is_dict())
-          fail("TypeError", "argument after ** must be a mapping, not " + d.type_name(), a.value->loc);
+          fail("TypeError", "argument after ** must be a mapping, not " + d.type_name(),
+               a.value->loc);
         for (const auto& [k, v] : d.as_dict().entries()) {
           if (!k.is_str()) fail("TypeError", "keywords must be strings", a.value->loc);
           for (auto& [name, old] : args.keywords)
@@ -553,7 +587,8 @@ Value Interpreter::call(const Expr& e) {
     fail("TypeError",
          "'" + fn.as_lazy().dotted() +
              "' is an imported name: mmcpp configs cannot call it (only refer to it, e.g. "
-             "type=" + fn.as_lazy().name + ")",
+             "type=" +
+             fn.as_lazy().name + ")",
          e.loc);
   if (!fn.is_callable() || fn.as_callable().is_module())
     fail("TypeError", "'" + fn.type_name() + "' object is not callable", e.loc);
@@ -582,7 +617,8 @@ void Interpreter::comprehension_loop(const Expr& e, std::size_t gen,
 }
 
 Value Interpreter::comprehension(const Expr& e) {
-  if (scopes_.size() >= kMaxScopes) fail("RecursionError", "comprehensions nested too deeply", e.loc);
+  if (scopes_.size() >= kMaxScopes)
+    fail("RecursionError", "comprehensions nested too deeply", e.loc);
   scopes_.emplace_back();
   struct Pop {
     std::vector<std::map<std::string, Value>>& s;
@@ -600,10 +636,14 @@ Value Interpreter::comprehension(const Expr& e) {
     }
   });
   switch (e.kind) {
-    case ExprKind::DictComp: return dict;
-    case ExprKind::SetComp: return Value::set(std::move(out));
-    case ExprKind::GenExp: return Value::tuple(std::move(out));  // consumed at once
-    default: return Value::list(std::move(out));
+    case ExprKind::DictComp:
+      return dict;
+    case ExprKind::SetComp:
+      return Value::set(std::move(out));
+    case ExprKind::GenExp:
+      return Value::tuple(std::move(out));  // consumed at once
+    default:
+      return Value::list(std::move(out));
   }
 }
 

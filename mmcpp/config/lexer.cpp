@@ -89,8 +89,10 @@ class Lexer {
       }
       lex_token();
     }
-    if (depth_ > 0) src_.fail("SyntaxError", "unexpected EOF: unclosed bracket", open_line_, open_col_);
-    if (!tokens_.empty() && tokens_.back().type != Tok::Newline) push(Tok::Newline, "", line_, col());
+    if (depth_ > 0)
+      src_.fail("SyntaxError", "unexpected EOF: unclosed bracket", open_line_, open_col_);
+    if (!tokens_.empty() && tokens_.back().type != Tok::Newline)
+      push(Tok::Newline, "", line_, col());
     while (indents_.size() > 1) {
       indents_.pop_back();
       push(Tok::Dedent, "", line_, 1);
@@ -186,7 +188,7 @@ class Lexer {
       return;
     }
     static const char* ops3[] = {"**=", "//=", ">>=", "<<=", "...", nullptr};
-    static const char* ops2[] = {"**", "//", "==", "!=", "<=", ">=", "+=", "-=", "*=", "/=", "%=",
+    static const char* ops2[] = {"**", "//", "==", "!=", "<=", ">=", "+=", "-=", "*=", "/=",   "%=",
                                  "&=", "|=", "^=", ":=", "<<", ">>", "->", "@=", "<>", nullptr};
     for (const char** op = ops3; *op; ++op)
       if (s_.compare(pos_, 3, *op) == 0) {
@@ -284,10 +286,10 @@ class Lexer {
     std::string body;
     while (true) {
       if (pos_ >= s_.size())
-        src_.fail("SyntaxError",
-                  triple ? "unterminated triple-quoted string literal"
-                         : "unterminated string literal",
-                  start_line, start_col);
+        src_.fail(
+            "SyntaxError",
+            triple ? "unterminated triple-quoted string literal" : "unterminated string literal",
+            start_line, start_col);
       char ch = s_[pos_];
       if (ch == '\\' && pos_ + 1 < s_.size()) {
         body += ch;
@@ -361,17 +363,38 @@ std::string decode_string_escapes(const std::string& body, const SourceText& sou
     }
     char e = body[++i];
     switch (e) {
-      case '\n': break;  // line continuation inside a string
-      case '\\': out += '\\'; break;
-      case '\'': out += '\''; break;
-      case '"': out += '"'; break;
-      case 'a': out += '\a'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
-      case 'v': out += '\v'; break;
+      case '\n':
+        break;  // line continuation inside a string
+      case '\\':
+        out += '\\';
+        break;
+      case '\'':
+        out += '\'';
+        break;
+      case '"':
+        out += '"';
+        break;
+      case 'a':
+        out += '\a';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'v':
+        out += '\v';
+        break;
       case 'x':
       case 'u':
       case 'U': {

@@ -20,7 +20,8 @@ const char* const kMixedModes =
     "file type, either \"lazy_import\" or non-\"lazy_import\". ";
 
 std::string extension(const std::string& path) {
-  std::string base = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
+  std::string base =
+      path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
   std::size_t dot = base.find_last_of('.');
   return dot == std::string::npos || dot == 0 ? "" : base.substr(dot);
 }
@@ -96,7 +97,8 @@ void bind_builtin_import(const Stmt& s, Interpreter& in) {
   for (const auto& n : s.names) {
     if (n.name == "*") in.fail("ConfigParsingError", "Cannot import * from non-base config", n.loc);
     const Value* attr = mod.as_callable().attribute(n.name);
-    if (!attr) in.fail("ImportError", "cannot import name '" + n.name + "' from '" + module + "'", n.loc);
+    if (!attr)
+      in.fail("ImportError", "cannot import name '" + n.name + "' from '" + module + "'", n.loc);
     in.bind(n.asname.empty() ? n.name : n.asname, *attr);
   }
 }
@@ -113,8 +115,10 @@ std::string absolute_path(const std::string& path) {
     const char* pwd = std::getenv("PWD");
     std::string cwd;
     char buf[4096];
-    if (getcwd(buf, sizeof buf)) cwd = buf;
-    else if (pwd) cwd = pwd;
+    if (getcwd(buf, sizeof buf))
+      cwd = buf;
+    else if (pwd)
+      cwd = pwd;
     p = cwd + "/" + p;
   }
   std::vector<std::string> parts;
@@ -147,8 +151,9 @@ bool is_lazy_import_module(const Module& module, const SourceText& source) {
     if (s->kind == StmtKind::With) {
       const Expr& ctx = *s->targets[0];
       if (ctx.kind != ExprKind::Call || ctx.a->kind != ExprKind::Name || ctx.a->name != "read_base")
-        source.fail("ConfigParsingError", "Only `read_base` context manager can be used in the config",
-                    s->loc.line, s->loc.column);
+        source.fail("ConfigParsingError",
+                    "Only `read_base` context manager can be used in the config", s->loc.line,
+                    s->loc.column);
       return true;
     }
     if (s->kind == StmtKind::ImportFrom) {
@@ -193,9 +198,9 @@ void ConfigLoader::enter(const std::string& path, const Site& site) {
 }
 
 std::vector<std::pair<std::string, Loc>> ConfigLoader::base_files(const std::string& ext,
-                                                                 const SourceText& src,
-                                                                 const Module* module,
-                                                                 const Value* data) {
+                                                                  const SourceText& src,
+                                                                  const Module* module,
+                                                                  const Value* data) {
   Value bases;
   Loc where;
   if (ext == ".py") {
@@ -219,13 +224,14 @@ std::vector<std::pair<std::string, Loc>> ConfigLoader::base_files(const std::str
   } else if (bases.is_list()) {
     for (const auto& b : bases.items()) {
       if (!b.is_str())
-        src.fail("TypeError", "`_base_` entries must be file paths (str), got " + b.type_name() + " " + b.repr(),
+        src.fail("TypeError",
+                 "`_base_` entries must be file paths (str), got " + b.type_name() + " " + b.repr(),
                  where.line, where.column);
       out.emplace_back(b.as_str(), where);
     }
   } else {
-    src.fail("TypeError", "`_base_` must be a str or a list of str, got " + bases.type_name(), where.line,
-             where.column);
+    src.fail("TypeError", "`_base_` must be a str or a list of str, got " + bases.type_name(),
+             where.line, where.column);
   }
   return out;
 }
@@ -235,12 +241,12 @@ namespace {
 // Resolve `pkg::path` bases as MMEngine does, which needs the package installed.
 [[noreturn]] void external_base(const std::string& cfg_path, const SourceText& src, Loc where) {
   static const std::map<std::string, std::string> packages = {
-      {"mmcls", "mmcls"},         {"mmdet", "mmdet"},         {"mmdet3d", "mmdet3d"},
-      {"mmseg", "mmsegmentation"}, {"mmaction", "mmaction2"}, {"mmtrack", "mmtrack"},
-      {"mmpose", "mmpose"},       {"mmedit", "mmedit"},       {"mmocr", "mmocr"},
-      {"mmgen", "mmgen"},         {"mmfewshot", "mmfewshot"}, {"mmrazor", "mmrazor"},
-      {"mmflow", "mmflow"},       {"mmhuman3d", "mmhuman3d"}, {"mmrotate", "mmrotate"},
-      {"mmselfsup", "mmselfsup"}, {"mmyolo", "mmyolo"},       {"mmpretrain", "mmpretrain"},
+      {"mmcls", "mmcls"},          {"mmdet", "mmdet"},         {"mmdet3d", "mmdet3d"},
+      {"mmseg", "mmsegmentation"}, {"mmaction", "mmaction2"},  {"mmtrack", "mmtrack"},
+      {"mmpose", "mmpose"},        {"mmedit", "mmedit"},       {"mmocr", "mmocr"},
+      {"mmgen", "mmgen"},          {"mmfewshot", "mmfewshot"}, {"mmrazor", "mmrazor"},
+      {"mmflow", "mmflow"},        {"mmhuman3d", "mmhuman3d"}, {"mmrotate", "mmrotate"},
+      {"mmselfsup", "mmselfsup"},  {"mmyolo", "mmyolo"},       {"mmpretrain", "mmpretrain"},
       {"mmagic", "mmagic"}};
   std::string pkg = cfg_path.substr(0, cfg_path.find("::"));
   auto it = packages.find(pkg);
@@ -277,7 +283,8 @@ ConfigLoader::Loaded ConfigLoader::file2dict(const std::string& filename_in, con
     if (!options_.lazy_import.has_value() && is_lazy_import_module(*original_module, src)) {
       std::string msg = std::string(kMixedModes) +
                         "You got this error since you use the syntax like `with read_base(): ...` "
-                        "or import non-builtin module in " + filename + ".";
+                        "or import non-builtin module in " +
+                        filename + ".";
       if (site.source) site.source->fail("RuntimeError", msg, site.loc.line, site.loc.column);
       throw Error("RuntimeError", msg);
     }
@@ -294,15 +301,17 @@ ConfigLoader::Loaded ConfigLoader::file2dict(const std::string& filename_in, con
   std::unique_ptr<Module> module;
   Value data;
   if (ext == ".py") {
-    module = text == original ? std::move(original_module) : std::make_unique<Module>(parse_module(src));
+    module =
+        text == original ? std::move(original_module) : std::make_unique<Module>(parse_module(src));
   } else if (ext == ".json") {
     data = parse_json(text, filename);
   } else {
     data = parse_yaml(text, filename);
   }
   if (ext != ".py" && !data.is_dict() && !data.is_none())
-    throw Error("TypeError", filename + ": a config file must hold a mapping at the top level, got " +
-                                 data.type_name());
+    throw Error(
+        "TypeError",
+        filename + ": a config file must hold a mapping at the top level, got " + data.type_name());
 
   // Bases, in order; their top-level keys must not overlap.
   Value base_cfg = Value::dict(true);
@@ -315,8 +324,8 @@ ConfigLoader::Loaded ConfigLoader::file2dict(const std::string& filename_in, con
       base = file2dict(join(dirname(filename), path), here, nullptr);
     } catch (const SourceError& e) {
       if (e.where().file == filename) throw;
-      throw Error(e.kind(), std::string(e.what()) + "\n  (in base config '" + path + "' of " + filename +
-                                ":" + std::to_string(where.line) + ")");
+      throw Error(e.kind(), std::string(e.what()) + "\n  (in base config '" + path + "' of " +
+                                filename + ":" + std::to_string(where.line) + ")");
     }
     texts.push_back(base.text);
     for (const auto& [k, v] : base.env) out.env[k] = v;
@@ -324,9 +333,11 @@ ConfigLoader::Loaded ConfigLoader::file2dict(const std::string& filename_in, con
     for (const auto& [k, v] : base.dict.as_dict().entries())
       if (base_cfg.as_dict().contains(k)) dup += (dup.empty() ? "" : ", ") + k.repr();
     if (!dup.empty())
-      src.fail("KeyError", "Duplicate key is not allowed among bases. Duplicate keys: {" + dup + "}",
+      src.fail("KeyError",
+               "Duplicate key is not allowed among bases. Duplicate keys: {" + dup + "}",
                where.line, where.column);
-    for (const auto& [k, v] : base.dict.as_dict().entries()) base_cfg.as_dict().set(k, config_dict_tree(v));
+    for (const auto& [k, v] : base.dict.as_dict().entries())
+      base_cfg.as_dict().set(k, config_dict_tree(v));
   }
 
   Value cfg = Value::dict(false);
@@ -349,7 +360,8 @@ ConfigLoader::Loaded ConfigLoader::file2dict(const std::string& filename_in, con
   if (const Value* dep = cfg.as_dict().find("_deprecation_")) {
     std::string msg = "The config file " + filename + " will be deprecated in the future.";
     if (dep->is_dict()) {
-      if (const Value* e = dep->as_dict().find("expected")) msg += " Please use " + e->str() + " instead.";
+      if (const Value* e = dep->as_dict().find("expected"))
+        msg += " Please use " + e->str() + " instead.";
       if (const Value* r = dep->as_dict().find("reference"))
         msg += " More information can be found at " + r->str();
     }
@@ -387,11 +399,12 @@ ConfigLoader::LazyLoaded ConfigLoader::parse_lazy(const std::string& filename, c
   for (std::size_t i = 0; i < module.body.size(); ++i) {
     Stmt& s = *module.body[i];
     if (is_base_assign(s))
-      src.fail("ConfigParsingError",
-               std::string(kMixedModes) +
-                   "You got this error since you use the syntax like `_base_ = \"_base_\"` in your "
-                   "config. You should use `with read_base(): ...` to mark the inherited config file.",
-               s.loc.line, s.loc.column);
+      src.fail(
+          "ConfigParsingError",
+          std::string(kMixedModes) +
+              "You got this error since you use the syntax like `_base_ = \"_base_\"` in your "
+              "config. You should use `with read_base(): ...` to mark the inherited config file.",
+          s.loc.line, s.loc.column);
     if (s.kind != StmtKind::With) continue;
     const Expr& ctx = *s.targets[0];
     if (ctx.kind != ExprKind::Call || ctx.a->kind != ExprKind::Name || ctx.a->name != "read_base" ||
@@ -406,15 +419,17 @@ ConfigLoader::LazyLoaded ConfigLoader::parse_lazy(const std::string& filename, c
                  "`with read_base()`",
                  b->loc.line, b->loc.column);
       if (b->module.empty())
-        src.fail("AssertionError",
-                 "Illegal syntax in config! Syntax like `from . import xxx` is not allowed in `with "
-                 "read_base()`",
-                 b->loc.line, b->loc.column);
+        src.fail(
+            "AssertionError",
+            "Illegal syntax in config! Syntax like `from . import xxx` is not allowed in `with "
+            "read_base()`",
+            b->loc.line, b->loc.column);
       base_modules.push_back(std::string(static_cast<std::size_t>(b->level), '.') + b->module);
     }
     module.body.erase(module.body.begin() + static_cast<std::ptrdiff_t>(i));
     for (std::size_t k = 0; k < inner.size(); ++k)
-      module.body.insert(module.body.begin() + static_cast<std::ptrdiff_t>(i + k), std::move(inner[k]));
+      module.body.insert(module.body.begin() + static_cast<std::ptrdiff_t>(i + k),
+                         std::move(inner[k]));
     break;
   }
 
@@ -424,7 +439,8 @@ ConfigLoader::LazyLoaded ConfigLoader::parse_lazy(const std::string& filename, c
     std::size_t level = bm.find_first_not_of('.');
     Loc where;
     for (const auto& s : module.body)
-      if (s->kind == StmtKind::ImportFrom && std::string(static_cast<std::size_t>(s->level), '.') + s->module == bm)
+      if (s->kind == StmtKind::ImportFrom &&
+          std::string(static_cast<std::size_t>(s->level), '.') + s->module == bm)
         where = s->loc;
     std::string path;
     if (level > 0) {
@@ -438,7 +454,8 @@ ConfigLoader::LazyLoaded ConfigLoader::parse_lazy(const std::string& filename, c
       if (bm.find('.') == std::string::npos)
         src.fail("ConfigParsingError",
                  "The imported configuration file should not be an independent package " + bm +
-                     ". Here is an example: `with read_base(): from mmdet.configs.retinanet_r50_fpn_1x_coco import *`",
+                     ". Here is an example: `with read_base(): from "
+                     "mmdet.configs.retinanet_r50_fpn_1x_coco import *`",
                  where.line, where.column);
       std::string pkg = bm.substr(0, bm.find('.'));
       src.fail("ModuleNotFoundError",
@@ -449,8 +466,11 @@ ConfigLoader::LazyLoaded ConfigLoader::parse_lazy(const std::string& filename, c
     std::ifstream probe(path);
     if (!probe)
       src.fail("ConfigParsingError",
-               path + " not found! It means that incorrect module is defined in `with read_base(): = from " +
-                   bm + " import ...`, please make sure the base config module is valid and is "
+               path +
+                   " not found! It means that incorrect module is defined in `with read_base(): = "
+                   "from " +
+                   bm +
+                   " import ...`, please make sure the base config module is valid and is "
                    "consistent with the prior import logic",
                where.line, where.column);
     LazyLoaded base = parse_lazy(path, Site{&src, where});
@@ -473,7 +493,9 @@ ConfigLoader::LazyLoaded ConfigLoader::parse_lazy(const std::string& filename, c
         std::string m = std::string(static_cast<std::size_t>(s.level), '.') + s.module;
         if (is_builtin_module(m)) {
           for (const auto& n : s.names) {
-            if (n.name == "*") src.fail("ConfigParsingError", "Cannot import * from non-base config", n.loc.line, n.loc.column);
+            if (n.name == "*")
+              src.fail("ConfigParsingError", "Cannot import * from non-base config", n.loc.line,
+                       n.loc.column);
             out.imported.insert(n.asname.empty() ? n.name : n.asname);
           }
           kept.push_back(std::move(sp));
@@ -483,11 +505,14 @@ ConfigLoader::LazyLoaded ConfigLoader::parse_lazy(const std::string& filename, c
         if (base != base_dict.end()) {
           for (const auto& n : s.names) {
             if (n.name == "*") {
-              for (const auto& [k, v] : base->second.as_dict().entries()) globals.as_dict().set(k, v);
+              for (const auto& [k, v] : base->second.as_dict().entries())
+                globals.as_dict().set(k, v);
               break;
             }
             const Value* v = base->second.as_dict().find(n.name);
-            if (!v) src.fail("KeyError", "'" + n.name + "' (not defined in base config " + m + ")", n.loc.line, n.loc.column);
+            if (!v)
+              src.fail("KeyError", "'" + n.name + "' (not defined in base config " + m + ")",
+                       n.loc.line, n.loc.column);
             globals.as_dict().set(Value(n.asname.empty() ? n.name : n.asname), *v);
           }
           continue;
@@ -495,7 +520,8 @@ ConfigLoader::LazyLoaded ConfigLoader::parse_lazy(const std::string& filename, c
         for (const auto& n : s.names) {
           if (n.name == "*")
             src.fail("ConfigParsingError",
-                     "Illegal syntax in config! `from xxx import *` is not allowed to appear outside the `if base:` statement",
+                     "Illegal syntax in config! `from xxx import *` is not allowed to appear "
+                     "outside the `if base:` statement",
                      n.loc.line, n.loc.column);
           std::string as = n.asname.empty() ? n.name : n.asname;
           out.imported.insert(as);
@@ -511,7 +537,8 @@ ConfigLoader::LazyLoaded ConfigLoader::parse_lazy(const std::string& filename, c
       }
       if (s.kind == StmtKind::Import) {
         if (s.names.size() != 1)
-          src.fail("AssertionError", "Illegal syntax in config! import multiple modules in one line is not supported",
+          src.fail("AssertionError",
+                   "Illegal syntax in config! import multiple modules in one line is not supported",
                    s.loc.line, s.loc.column);
         const ImportName& n = s.names[0];
         if (!n.asname.empty()) {
@@ -548,7 +575,8 @@ ConfigLoader::LazyLoaded ConfigLoader::parse_lazy(const std::string& filename, c
       kept.push_back(std::move(sp));
     }
     // MMEngine inserts each gathered module at the front, so the last comes first.
-    for (auto it = gathered.begin(); it != gathered.end(); ++it) kept.insert(kept.begin(), std::move(*it));
+    for (auto it = gathered.begin(); it != gathered.end(); ++it)
+      kept.insert(kept.begin(), std::move(*it));
     body = std::move(kept);
   };
   transform(module.body, true);
@@ -559,7 +587,8 @@ ConfigLoader::LazyLoaded ConfigLoader::parse_lazy(const std::string& filename, c
     std::string m = s.kind == StmtKind::Import ? s.names[0].name : s.module;
     if (s.level > 0 || !is_builtin_module(m))
       i.fail("ModuleNotFoundError",
-             "cannot import '" + m + "' here: pure-Python configs may import other modules only at the top level",
+             "cannot import '" + m +
+                 "' here: pure-Python configs may import other modules only at the top level",
              s.loc);
     bind_builtin_import(s, i);
   });
@@ -591,7 +620,10 @@ Config ConfigLoader::load(const std::string& filename_in, const std::string* tex
     cfg.text_ = l.text;
     cfg.env_variables_ = l.env;
   } else {
-    if (text) throw Error("ValueError", "pure-Python configs must be loaded from a file (their bases are relative imports)");
+    if (text)
+      throw Error(
+          "ValueError",
+          "pure-Python configs must be loaded from a file (their bases are relative imports)");
     LazyLoaded l = parse_lazy(filename, Site{});
     cfg = Config(l.dict, filename);
     cfg.imported_names_ = l.imported;

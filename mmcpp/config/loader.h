@@ -43,7 +43,7 @@ class ConfigLoader {
   Loaded file2dict(const std::string& filename, const Site& site, const std::string* text);
   LazyLoaded parse_lazy(const std::string& filename, const Site& site);
   std::vector<std::pair<std::string, Loc>> base_files(const std::string& ext, const SourceText& src,
-                                                       const Module* module, const Value* data);
+                                                      const Module* module, const Value* data);
   std::string read(const std::string& path, const Site& site);
   void enter(const std::string& path, const Site& site);
   void leave() { chain_.pop_back(); }

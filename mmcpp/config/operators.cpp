@@ -314,7 +314,8 @@ Value binary_op(const std::string& op, const Value& a, const Value& b) {
   }
   if (op == "/") {
     if (!nums) unsupported(op, a, b);
-    if (b.as_number() == 0) throw Error("ZeroDivisionError", ints ? "division by zero" : "float division by zero");
+    if (b.as_number() == 0)
+      throw Error("ZeroDivisionError", ints ? "division by zero" : "float division by zero");
     if (ints) return Value(static_cast<double>(a.as_int()) / static_cast<double>(b.as_int()));
     return Value(a.as_number() / b.as_number());
   }
@@ -347,9 +348,12 @@ Value binary_op(const std::string& op, const Value& a, const Value& b) {
   if (op == "|" || op == "&" || op == "^" || op == "<<" || op == ">>") {
     if (ints) {
       std::int64_t x = a.as_int(), y = b.as_int();
-      if (op == "|") return a.is_bool() && b.is_bool() ? Value(static_cast<bool>(x | y)) : Value(x | y);
-      if (op == "&") return a.is_bool() && b.is_bool() ? Value(static_cast<bool>(x & y)) : Value(x & y);
-      if (op == "^") return a.is_bool() && b.is_bool() ? Value(static_cast<bool>(x ^ y)) : Value(x ^ y);
+      if (op == "|")
+        return a.is_bool() && b.is_bool() ? Value(static_cast<bool>(x | y)) : Value(x | y);
+      if (op == "&")
+        return a.is_bool() && b.is_bool() ? Value(static_cast<bool>(x & y)) : Value(x & y);
+      if (op == "^")
+        return a.is_bool() && b.is_bool() ? Value(static_cast<bool>(x ^ y)) : Value(x ^ y);
       if (y < 0) throw Error("ValueError", "negative shift count");
       if (op == ">>") return Value(y >= 64 ? (x < 0 ? -1 : 0) : x >> y);
       std::int64_t r = x;
@@ -419,7 +423,8 @@ bool compare_op(const std::string& op, const Value& a, const Value& b) {
     bool found = false;
     if (b.is_str()) {
       if (!a.is_str())
-        throw Error("TypeError", "'in <string>' requires string as left operand, not " + a.type_name());
+        throw Error("TypeError",
+                    "'in <string>' requires string as left operand, not " + a.type_name());
       found = b.as_str().find(a.as_str()) != std::string::npos;
     } else if (b.is_dict()) {
       found = b.as_dict().contains(a);
@@ -443,7 +448,8 @@ std::vector<Value> iterate(const Value& v) {
   switch (v.kind()) {
     case Kind::List:
     case Kind::Tuple:
-    case Kind::Set: return v.items();
+    case Kind::Set:
+      return v.items();
     case Kind::Dict: {
       std::vector<Value> keys;
       for (const auto& [k, x] : v.as_dict().entries()) keys.push_back(k);
@@ -456,15 +462,19 @@ std::vector<Value> iterate(const Value& v) {
       for (std::size_t i = 0; i < s.size();) {
         std::size_t n = 1;
         unsigned char c = static_cast<unsigned char>(s[i]);
-        if (c >= 0xF0) n = 4;
-        else if (c >= 0xE0) n = 3;
-        else if (c >= 0xC0) n = 2;
+        if (c >= 0xF0)
+          n = 4;
+        else if (c >= 0xE0)
+          n = 3;
+        else if (c >= 0xC0)
+          n = 2;
         out.emplace_back(s.substr(i, n));
         i += n;
       }
       return out;
     }
-    default: throw Error("TypeError", "'" + v.type_name() + "' object is not iterable");
+    default:
+      throw Error("TypeError", "'" + v.type_name() + "' object is not iterable");
   }
 }
 
@@ -540,7 +550,8 @@ std::string format_value(const Value& v, const std::string& spec_in) {
       numeric = false;
     } else {
       negative = x < 0;
-      unsigned long long ux = negative ? 0ULL - static_cast<unsigned long long>(x) : static_cast<unsigned long long>(x);
+      unsigned long long ux =
+          negative ? 0ULL - static_cast<unsigned long long>(x) : static_cast<unsigned long long>(x);
       int base = type == 'x' || type == 'X' ? 16 : type == 'o' ? 8 : type == 'b' ? 2 : 10;
       if (type == 'c') {
         body = std::string(1, static_cast<char>(x));
@@ -569,8 +580,8 @@ std::string format_value(const Value& v, const std::string& spec_in) {
   } else {
     double d = v.as_number();
     if (type == 'd' || type == 'x' || type == 'o' || type == 'b' || type == 'c')
-      throw Error("ValueError", std::string("Unknown format code '") + type +
-                                    "' for object of type 'float'");
+      throw Error("ValueError",
+                  std::string("Unknown format code '") + type + "' for object of type 'float'");
     negative = std::signbit(d) && !std::isnan(d);
     double ad = std::fabs(d);
     char buf[512];
@@ -606,9 +617,12 @@ std::string format_value(const Value& v, const std::string& spec_in) {
   }
   std::string sign_str;
   if (numeric) {
-    if (negative) sign_str = "-";
-    else if (sign == '+') sign_str = "+";
-    else if (sign == ' ') sign_str = " ";
+    if (negative)
+      sign_str = "-";
+    else if (sign == '+')
+      sign_str = "+";
+    else if (sign == ' ')
+      sign_str = " ";
   }
   if (zero && !align) {
     // Sign-aware zero padding for numbers; strings pad with '0' on the right.
@@ -620,10 +634,14 @@ std::string format_value(const Value& v, const std::string& spec_in) {
   if (width < 0 || static_cast<std::size_t>(width) <= len) return sign_str + body;
   std::size_t pad = static_cast<std::size_t>(width) - len;
   switch (align) {
-    case '<': return sign_str + body + std::string(pad, fill);
-    case '^': return std::string(pad / 2, fill) + sign_str + body + std::string(pad - pad / 2, fill);
-    case '=': return sign_str + std::string(pad, fill) + body;
-    default: return std::string(pad, fill) + sign_str + body;
+    case '<':
+      return sign_str + body + std::string(pad, fill);
+    case '^':
+      return std::string(pad / 2, fill) + sign_str + body + std::string(pad - pad / 2, fill);
+    case '=':
+      return sign_str + std::string(pad, fill) + body;
+    default:
+      return std::string(pad, fill) + sign_str + body;
   }
 }
 
@@ -669,7 +687,8 @@ std::string str_format(const std::string& fmt, const std::vector<Value>& args,
     }
     std::size_t bang = field.find('!');
     if (bang != std::string::npos) {
-      if (bang + 2 != field.size()) throw Error("ValueError", "expected ':' after conversion specifier");
+      if (bang + 2 != field.size())
+        throw Error("ValueError", "expected ':' after conversion specifier");
       conv = field[bang + 1];
       field = field.substr(0, bang);
     }
@@ -682,10 +701,12 @@ std::string str_format(const std::string& fmt, const std::vector<Value>& args,
         throw Error("IndexError", "Replacement index " + std::to_string(auto_index) +
                                       " out of range for positional args tuple");
       v = args[auto_index++];
-    } else if (std::all_of(head.begin(), head.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); })) {
+    } else if (std::all_of(head.begin(), head.end(),
+                           [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); })) {
       std::size_t idx = std::stoul(head);
       if (idx >= args.size())
-        throw Error("IndexError", "Replacement index " + head + " out of range for positional args tuple");
+        throw Error("IndexError",
+                    "Replacement index " + head + " out of range for positional args tuple");
       v = args[idx];
     } else {
       bool found = false;
@@ -700,9 +721,11 @@ std::string str_format(const std::string& fmt, const std::vector<Value>& args,
     while (p != std::string::npos && p < field.size()) {
       if (field[p] == '.') {
         std::size_t e = field.find_first_of(".[", p + 1);
-        std::string attr = field.substr(p + 1, e == std::string::npos ? std::string::npos : e - p - 1);
+        std::string attr =
+            field.substr(p + 1, e == std::string::npos ? std::string::npos : e - p - 1);
         if (!v.is_config_dict() || !v.as_dict().find(attr))
-          throw Error("AttributeError", "'" + v.type_name() + "' object has no attribute '" + attr + "'");
+          throw Error("AttributeError",
+                      "'" + v.type_name() + "' object has no attribute '" + attr + "'");
         v = *v.as_dict().find(attr);
         p = e;
       } else {
@@ -723,9 +746,12 @@ std::string str_format(const std::string& fmt, const std::vector<Value>& args,
         p = e + 1;
       }
     }
-    if (conv == 'r' || conv == 'a') v = Value(v.repr());
-    else if (conv == 's') v = Value(v.str());
-    else if (conv) throw Error("ValueError", std::string("Unknown conversion specifier ") + conv);
+    if (conv == 'r' || conv == 'a')
+      v = Value(v.repr());
+    else if (conv == 's')
+      v = Value(v.str());
+    else if (conv)
+      throw Error("ValueError", std::string("Unknown conversion specifier ") + conv);
     out += format_value(v, spec);
   }
   return out;

@@ -11,11 +11,10 @@ namespace {
 
 const std::set<std::string>& keywords() {
   static const std::set<std::string> k = {
-      "False", "None",   "True",  "and",      "as",     "assert", "async",  "await",
-      "break", "class",  "continue", "def",   "del",    "elif",   "else",   "except",
-      "finally", "for",  "from",  "global",   "if",     "import", "in",     "is",
-      "lambda", "nonlocal", "not", "or",      "pass",   "raise",  "return", "try",
-      "while", "with",   "yield"};
+      "False", "None",     "True",  "and",    "as",   "assert", "async",  "await",    "break",
+      "class", "continue", "def",   "del",    "elif", "else",   "except", "finally",  "for",
+      "from",  "global",   "if",    "import", "in",   "is",     "lambda", "nonlocal", "not",
+      "or",    "pass",     "raise", "return", "try",  "while",  "with",   "yield"};
   return k;
 }
 
@@ -71,11 +70,16 @@ class Parser {
   [[noreturn]] void fail_here(const std::string& kind, const std::string& msg) {
     std::string m = msg;
     const Token& k = cur();
-    if (k.type == Tok::Newline) m += " (at end of line)";
-    else if (k.type == Tok::End) m += " (at end of file)";
-    else if (k.type == Tok::Indent) m += " (unexpected indent)";
-    else if (k.type == Tok::String) m += " (near a string)";
-    else if (!k.text.empty()) m += " (near '" + k.text + "')";
+    if (k.type == Tok::Newline)
+      m += " (at end of line)";
+    else if (k.type == Tok::End)
+      m += " (at end of file)";
+    else if (k.type == Tok::Indent)
+      m += " (unexpected indent)";
+    else if (k.type == Tok::String)
+      m += " (near a string)";
+    else if (!k.text.empty())
+      m += " (near '" + k.text + "')";
     src_.fail(kind, m, k.line, k.column);
   }
   [[noreturn]] void fail_at(Loc l, const std::string& msg) {
@@ -212,8 +216,10 @@ class Parser {
       const std::string w = cur().text;
       if (w == "pass" || w == "break" || w == "continue") {
         ++p_;
-        return std::make_unique<Stmt>(
-            w == "pass" ? StmtKind::Pass : w == "break" ? StmtKind::Break : StmtKind::Continue, l);
+        return std::make_unique<Stmt>(w == "pass"    ? StmtKind::Pass
+                                      : w == "break" ? StmtKind::Break
+                                                     : StmtKind::Continue,
+                                      l);
       }
       if (w == "import") return import_stmt();
       if (w == "from") return from_stmt();
@@ -248,8 +254,10 @@ class Parser {
         s->targets.push_back(std::move(first));
         while (accept_op("=")) {
           ExprPtr rhs = testlist_star();
-          if (at_op("=")) s->targets.push_back(std::move(rhs));
-          else s->value = std::move(rhs);
+          if (at_op("="))
+            s->targets.push_back(std::move(rhs));
+          else
+            s->value = std::move(rhs);
         }
         for (auto& t : s->targets) check_target(*t);
         return s;
@@ -284,13 +292,16 @@ class Parser {
     switch (e.kind) {
       case ExprKind::Name:
       case ExprKind::Attribute:
-      case ExprKind::Subscript: return;
-      case ExprKind::Starred: return check_target(*e.a);
+      case ExprKind::Subscript:
+        return;
+      case ExprKind::Starred:
+        return check_target(*e.a);
       case ExprKind::Tuple:
       case ExprKind::List:
         for (auto& x : e.items) check_target(*x);
         return;
-      default: fail_at(e.loc, "cannot assign to expression");
+      default:
+        fail_at(e.loc, "cannot assign to expression");
     }
   }
 
@@ -696,7 +707,8 @@ class Parser {
         ++p_;
         return e;
       }
-      case Tok::String: return strings();
+      case Tok::String:
+        return strings();
       case Tok::Name: {
         if (k.text == "None" || k.text == "True" || k.text == "False") {
           auto e = make(ExprKind::Constant, l);
@@ -710,8 +722,10 @@ class Parser {
         ++p_;
         return e;
       }
-      case Tok::Op: break;
-      default: fail_here("SyntaxError", "invalid syntax");
+      case Tok::Op:
+        break;
+      default:
+        fail_here("SyntaxError", "invalid syntax");
     }
     if (accept_op("(")) {
       if (accept_op(")")) return make(ExprKind::Tuple, l);
@@ -725,7 +739,8 @@ class Parser {
         return g;
       }
       if (accept_op(")")) {
-        if (first->kind == ExprKind::Starred) fail_at(first->loc, "cannot use starred expression here");
+        if (first->kind == ExprKind::Starred)
+          fail_at(first->loc, "cannot use starred expression here");
         return first;  // parenthesised expression
       }
       auto t = make(ExprKind::Tuple, l);
@@ -871,7 +886,8 @@ class Parser {
                     "prefix for octal integers",
                     k.line, k.column);
     }
-    if (digits.empty()) src_.fail("SyntaxError", "invalid number '" + k.text + "'", k.line, k.column);
+    if (digits.empty())
+      src_.fail("SyntaxError", "invalid number '" + k.text + "'", k.line, k.column);
     errno = 0;
     char* end = nullptr;
     unsigned long long v = std::strtoull(digits.c_str(), &end, base);
@@ -879,9 +895,10 @@ class Parser {
       src_.fail("SyntaxError", "invalid digit in number '" + k.text + "'", k.line, k.column);
     if (negated && errno != ERANGE && v == 9223372036854775808ULL)
       return Value(std::numeric_limits<std::int64_t>::min());
-    if (errno == ERANGE || v > static_cast<unsigned long long>(std::numeric_limits<std::int64_t>::max()))
-      src_.fail("OverflowError", "integer literal '" + k.text + "' does not fit in 64 bits",
-                k.line, k.column);
+    if (errno == ERANGE ||
+        v > static_cast<unsigned long long>(std::numeric_limits<std::int64_t>::max()))
+      src_.fail("OverflowError", "integer literal '" + k.text + "' does not fit in 64 bits", k.line,
+                k.column);
     return Value(static_cast<std::int64_t>(v));
   }
 
@@ -1003,13 +1020,18 @@ class Parser {
         if (c == quote) quote = 0;
         continue;
       }
-      if (c == '\'' || c == '"') quote = c;
-      else if (c == '(' || c == '[' || c == '{') ++depth;
-      else if ((c == ')' || c == ']' || c == '}') && depth > 0) --depth;
-      else if (depth == 0 && (c == '}' || c == ':' || (c == '!' && i + 1 < s.size() && s[i + 1] != '=')))
+      if (c == '\'' || c == '"')
+        quote = c;
+      else if (c == '(' || c == '[' || c == '{')
+        ++depth;
+      else if ((c == ')' || c == ']' || c == '}') && depth > 0)
+        --depth;
+      else if (depth == 0 &&
+               (c == '}' || c == ':' || (c == '!' && i + 1 < s.size() && s[i + 1] != '=')))
         break;
     }
-    if (i >= s.size()) src_.fail("SyntaxError", "f-string: expecting '}'", start.line, start.column);
+    if (i >= s.size())
+      src_.fail("SyntaxError", "f-string: expecting '}'", start.line, start.column);
     std::string expr_text = s.substr(b, i - b);
     // f'{x=}' / f'{x = }': the text up to and including '=' (spaces kept) is
     // printed before the value.
@@ -1030,7 +1052,8 @@ class Parser {
     bool explicit_conversion = false;
     if (s[i] == '!') {
       if (i + 1 >= s.size() || std::string("rsa").find(s[i + 1]) == std::string::npos)
-        src_.fail("SyntaxError", "f-string: invalid conversion character", start.line, start.column);
+        src_.fail("SyntaxError", "f-string: invalid conversion character", start.line,
+                  start.column);
       field->conversion = s[i + 1];
       explicit_conversion = true;
       i += 2;

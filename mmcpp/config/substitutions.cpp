@@ -25,9 +25,8 @@ std::string basename_of(const std::string& p) {
 
 std::string substitute_predefined_vars(const std::string& text, const std::string& filename) {
   if (text.find("{{") == std::string::npos) return text;
-  std::string dir = filename.substr(0, filename.find_last_of('/') == std::string::npos
-                                           ? 0
-                                           : filename.find_last_of('/'));
+  std::string dir = filename.substr(
+      0, filename.find_last_of('/') == std::string::npos ? 0 : filename.find_last_of('/'));
   std::string base = basename_of(filename);
   std::size_t dot = base.find_last_of('.');
   std::string no_ext = dot == std::string::npos || dot == 0 ? base : base.substr(0, dot);
@@ -99,8 +98,9 @@ std::string substitute_env_vars(const std::string& text, std::map<std::string, s
               used[name] = value;
             }
             if (value.empty())
-              throw Error("KeyError", "`" + name + "` cannot be found in `os.environ`. Please set `" +
-                                          name + "` in environment or give a default value.");
+              throw Error("KeyError", "`" + name +
+                                          "` cannot be found in `os.environ`. Please set `" + name +
+                                          "` in environment or give a default value.");
             out += value;
             i = close;
             continue;

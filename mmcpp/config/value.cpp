@@ -50,8 +50,8 @@ bool Value::is_config_dict() const {
 }
 
 void Value::type_mismatch(const char* wanted) const {
-  throw Error("TypeError", std::string("expected ") + wanted + ", got " + type_name() + " " +
-                               repr());
+  throw Error("TypeError",
+              std::string("expected ") + wanted + ", got " + type_name() + " " + repr());
 }
 
 bool Value::as_bool() const {
@@ -65,10 +65,14 @@ std::int64_t Value::as_int() const {
 }
 double Value::as_number() const {
   switch (kind_) {
-    case Kind::Bool: return std::get<bool>(data_) ? 1.0 : 0.0;
-    case Kind::Int: return static_cast<double>(std::get<std::int64_t>(data_));
-    case Kind::Float: return std::get<double>(data_);
-    default: type_mismatch("a number");
+    case Kind::Bool:
+      return std::get<bool>(data_) ? 1.0 : 0.0;
+    case Kind::Int:
+      return static_cast<double>(std::get<std::int64_t>(data_));
+    case Kind::Float:
+      return std::get<double>(data_);
+    default:
+      type_mismatch("a number");
   }
 }
 double Value::as_float() const {
@@ -101,16 +105,24 @@ Callable& Value::as_callable() const {
 
 bool Value::truthy() const {
   switch (kind_) {
-    case Kind::None: return false;
-    case Kind::Bool: return std::get<bool>(data_);
-    case Kind::Int: return std::get<std::int64_t>(data_) != 0;
-    case Kind::Float: return std::get<double>(data_) != 0.0;
-    case Kind::Str: return !std::get<std::string>(data_).empty();
+    case Kind::None:
+      return false;
+    case Kind::Bool:
+      return std::get<bool>(data_);
+    case Kind::Int:
+      return std::get<std::int64_t>(data_) != 0;
+    case Kind::Float:
+      return std::get<double>(data_) != 0.0;
+    case Kind::Str:
+      return !std::get<std::string>(data_).empty();
     case Kind::List:
     case Kind::Tuple:
-    case Kind::Set: return !items().empty();
-    case Kind::Dict: return !as_dict().empty();
-    default: return true;
+    case Kind::Set:
+      return !items().empty();
+    case Kind::Dict:
+      return !as_dict().empty();
+    default:
+      return true;
   }
 }
 
@@ -123,8 +135,10 @@ bool Value::equals(const Value& o) const {
   }
   if (kind_ != o.kind_) return false;
   switch (kind_) {
-    case Kind::None: return true;
-    case Kind::Str: return as_str() == o.as_str();
+    case Kind::None:
+      return true;
+    case Kind::Str:
+      return as_str() == o.as_str();
     case Kind::List:
     case Kind::Tuple: {
       const auto &a = items(), &b = o.items();
@@ -152,9 +166,12 @@ bool Value::equals(const Value& o) const {
       }
       return true;
     }
-    case Kind::Lazy: return as_lazy().dotted() == o.as_lazy().dotted();
-    case Kind::Callable: return &as_callable() == &o.as_callable();
-    default: return false;
+    case Kind::Lazy:
+      return as_lazy().dotted() == o.as_lazy().dotted();
+    case Kind::Callable:
+      return &as_callable() == &o.as_callable();
+    default:
+      return false;
   }
 }
 
@@ -163,9 +180,12 @@ bool Value::same_object(const Value& o) const {
   switch (kind_) {
     case Kind::List:
     case Kind::Tuple:
-    case Kind::Set: return &items() == &o.items();
-    case Kind::Dict: return &as_dict() == &o.as_dict();
-    default: return equals(o);
+    case Kind::Set:
+      return &items() == &o.items();
+    case Kind::Dict:
+      return &as_dict() == &o.as_dict();
+    default:
+      return equals(o);
   }
 }
 
@@ -174,12 +194,14 @@ bool Value::hashable() const {
   switch (kind_) {
     case Kind::List:
     case Kind::Set:
-    case Kind::Dict: return false;
+    case Kind::Dict:
+      return false;
     case Kind::Tuple:
       for (const auto& v : items())
         if (!v.hashable()) return false;
       return true;
-    default: return true;
+    default:
+      return true;
   }
 }
 
@@ -201,23 +223,35 @@ Value Value::deep_copy() const {
       for (const auto& [k, v] : src.entries()) out->entries().emplace_back(k, v.deep_copy());
       return Value(Kind::Dict, std::move(out));
     }
-    default: return *this;
+    default:
+      return *this;
   }
 }
 
 std::string Value::type_name() const {
   switch (kind_) {
-    case Kind::None: return "NoneType";
-    case Kind::Bool: return "bool";
-    case Kind::Int: return "int";
-    case Kind::Float: return "float";
-    case Kind::Str: return "str";
-    case Kind::List: return "list";
-    case Kind::Tuple: return "tuple";
-    case Kind::Set: return "set";
-    case Kind::Dict: return is_config_dict() ? "ConfigDict" : "dict";
-    case Kind::Lazy: return "LazyObject";
-    case Kind::Callable: return as_callable().is_module() ? "module" : "function";
+    case Kind::None:
+      return "NoneType";
+    case Kind::Bool:
+      return "bool";
+    case Kind::Int:
+      return "int";
+    case Kind::Float:
+      return "float";
+    case Kind::Str:
+      return "str";
+    case Kind::List:
+      return "list";
+    case Kind::Tuple:
+      return "tuple";
+    case Kind::Set:
+      return "set";
+    case Kind::Dict:
+      return is_config_dict() ? "ConfigDict" : "dict";
+    case Kind::Lazy:
+      return "LazyObject";
+    case Kind::Callable:
+      return as_callable().is_module() ? "module" : "function";
   }
   return "object";
 }
@@ -266,10 +300,18 @@ std::string str_repr(const std::string& s) {
   std::string out(1, q);
   for (unsigned char c : s) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c == static_cast<unsigned char>(q)) {
           out += '\\';
@@ -290,11 +332,16 @@ std::string str_repr(const std::string& s) {
 std::string Value::repr() const {
   NestingGuard guard;
   switch (kind_) {
-    case Kind::None: return "None";
-    case Kind::Bool: return std::get<bool>(data_) ? "True" : "False";
-    case Kind::Int: return std::to_string(std::get<std::int64_t>(data_));
-    case Kind::Float: return float_repr(std::get<double>(data_));
-    case Kind::Str: return str_repr(as_str());
+    case Kind::None:
+      return "None";
+    case Kind::Bool:
+      return std::get<bool>(data_) ? "True" : "False";
+    case Kind::Int:
+      return std::to_string(std::get<std::int64_t>(data_));
+    case Kind::Float:
+      return float_repr(std::get<double>(data_));
+    case Kind::Str:
+      return str_repr(as_str());
     case Kind::List:
     case Kind::Tuple:
     case Kind::Set: {
@@ -319,7 +366,8 @@ std::string Value::repr() const {
       }
       return out + "}";
     }
-    case Kind::Lazy: return as_lazy().dotted();
+    case Kind::Lazy:
+      return as_lazy().dotted();
     case Kind::Callable:
       return (as_callable().is_module() ? "<module '" : "<built-in function ") +
              as_callable().name() + (as_callable().is_module() ? "'>" : ">");

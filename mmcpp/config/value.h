@@ -118,9 +118,9 @@ class Value {
   std::string str() const;
 
  private:
-  using Storage = std::variant<std::monostate, bool, std::int64_t, double, std::string,
-                               std::shared_ptr<Items>, std::shared_ptr<Dict>,
-                               std::shared_ptr<LazyRef>, std::shared_ptr<Callable>>;
+  using Storage =
+      std::variant<std::monostate, bool, std::int64_t, double, std::string, std::shared_ptr<Items>,
+                   std::shared_ptr<Dict>, std::shared_ptr<LazyRef>, std::shared_ptr<Callable>>;
   Value(Kind k, Storage s) : kind_(k), data_(std::move(s)) {}
   [[noreturn]] void type_mismatch(const char* wanted) const;
 

@@ -57,7 +57,8 @@ void Env::write_fully(int fd, const std::string& data, const std::string& path) 
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0) throw Error("OSError", "fsync of " + path + " failed: " + std::strerror(errno));
+  if (::fsync(fd) != 0)
+    throw Error("OSError", "fsync of " + path + " failed: " + std::strerror(errno));
 }
 
 void Env::rename_file(const std::string& from, const std::string& to) {
@@ -94,7 +95,8 @@ void Env::write_file_atomic(const std::string& path, const std::string& data) {
 
 void Env::append_file(const std::string& path, const std::string& data) {
   std::ofstream out(path, std::ios::binary | std::ios::app);
-  if (!out) throw Error("OSError", "cannot open " + path + " for appending: " + std::strerror(errno));
+  if (!out)
+    throw Error("OSError", "cannot open " + path + " for appending: " + std::strerror(errno));
   out << data;
   if (!out) throw Error("OSError", "appending to " + path + " failed");
 }
@@ -107,7 +109,8 @@ void Env::remove_file(const std::string& path) {
 std::vector<std::string> Env::list_dir(const std::string& path) {
   std::vector<std::string> out;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(path, ec)) out.push_back(e.path().filename().string());
+  for (const auto& e : fs::directory_iterator(path, ec))
+    out.push_back(e.path().filename().string());
   return out;
 }
 

@@ -5,8 +5,8 @@
 namespace mmcpp {
 namespace {
 
-std::string render(const std::string& kind, const std::string& message,
-                   const SourceLocation& where, const std::string& source_line) {
+std::string render(const std::string& kind, const std::string& message, const SourceLocation& where,
+                   const std::string& source_line) {
   std::string out;
   if (!where.file.empty()) {
     out += where.file;

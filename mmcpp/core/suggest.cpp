@@ -15,7 +15,7 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
       // Case differences cost less than real typos: `resnet` should find `ResNet`.
       std::size_t sub = a[i - 1] == b[j - 1] ? 0
                         : std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                                  std::tolower(static_cast<unsigned char>(b[j - 1]))
+                                std::tolower(static_cast<unsigned char>(b[j - 1]))
                             ? 0
                             : 1;
       d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + sub});
@@ -27,8 +27,7 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 }
 
 std::vector<std::string> closest_names(const std::string& name,
-                                       const std::vector<std::string>& candidates,
-                                       std::size_t n) {
+                                       const std::vector<std::string>& candidates, std::size_t n) {
   std::vector<std::pair<std::size_t, std::string>> scored;
   for (const auto& c : candidates) {
     if (c == name) continue;

@@ -15,7 +15,6 @@ std::string closest_name(const std::string& name, const std::vector<std::string>
 
 // Up to `n` candidates ordered by closeness (all within the same threshold).
 std::vector<std::string> closest_names(const std::string& name,
-                                       const std::vector<std::string>& candidates,
-                                       std::size_t n);
+                                       const std::vector<std::string>& candidates, std::size_t n);
 
 }  // namespace mmcpp

@@ -9,8 +9,8 @@ const torch::Tensor& DataSample::get(const std::string& key) const {
   if (it == fields_.end()) {
     std::string present;
     for (const auto& [k, v] : fields_) present += (present.empty() ? "" : ", ") + k;
-    throw Error("KeyError", "DataSample has no field '" + key + "' (fields: " +
-                                (present.empty() ? "none" : present) + ")");
+    throw Error("KeyError", "DataSample has no field '" + key +
+                                "' (fields: " + (present.empty() ? "none" : present) + ")");
   }
   return it->second;
 }

@@ -54,8 +54,8 @@ struct Sample {
 
 // A collated batch. default_collate stacks `inputs`; pseudo_collate keeps a list.
 struct DataBatch {
-  torch::Tensor inputs;                    // stacked (N, ...) when stackable
-  std::vector<torch::Tensor> input_list;   // one per sample when not stacked
+  torch::Tensor inputs;                   // stacked (N, ...) when stackable
+  std::vector<torch::Tensor> input_list;  // one per sample when not stacked
   DataSamples data_samples;
 
   std::size_t size() const {

@@ -47,7 +47,8 @@ std::int64_t BuildArgs::get_int(const std::string& key, std::int64_t dflt) {
   const Value* v = find(key);
   if (!v) return dflt;
   if (v->is_int() || v->is_bool()) return v->as_int();
-  if (v->is_float() && v->as_float() == static_cast<double>(static_cast<std::int64_t>(v->as_float())))
+  if (v->is_float() &&
+      v->as_float() == static_cast<double>(static_cast<std::int64_t>(v->as_float())))
     return static_cast<std::int64_t>(v->as_float());
   fail(key, "must be an int, got " + v->type_name() + " " + v->repr());
 }
@@ -90,7 +91,8 @@ std::vector<std::int64_t> BuildArgs::get_int_list(const std::string& key,
   const Value* v = find(key);
   if (!v) return dflt;
   if (v->is_int()) return {v->as_int()};
-  if (!v->is_sequence()) fail(key, "must be a list of ints, got " + v->type_name() + " " + v->repr());
+  if (!v->is_sequence())
+    fail(key, "must be a list of ints, got " + v->type_name() + " " + v->repr());
   std::vector<std::int64_t> out;
   for (const auto& x : v->items()) {
     if (!x.is_int()) fail(key, "must be a list of ints, got element " + x.repr());
@@ -103,7 +105,8 @@ std::vector<double> BuildArgs::get_float_list(const std::string& key, std::vecto
   const Value* v = find(key);
   if (!v) return dflt;
   if (v->is_number()) return {v->as_number()};
-  if (!v->is_sequence()) fail(key, "must be a list of numbers, got " + v->type_name() + " " + v->repr());
+  if (!v->is_sequence())
+    fail(key, "must be a list of numbers, got " + v->type_name() + " " + v->repr());
   std::vector<double> out;
   for (const auto& x : v->items()) {
     if (!x.is_number()) fail(key, "must be a list of numbers, got element " + x.repr());
@@ -123,7 +126,8 @@ std::vector<std::string> BuildArgs::get_str_or_list(const std::string& key) {
   const Value* v = find(key);
   if (!v || v->is_none()) return {};
   if (v->is_str()) return {v->as_str()};
-  if (!v->is_sequence()) fail(key, "must be a str or a list of str, got " + v->type_name() + " " + v->repr());
+  if (!v->is_sequence())
+    fail(key, "must be a str or a list of str, got " + v->type_name() + " " + v->repr());
   std::vector<std::string> out;
   for (const auto& x : v->items()) {
     if (!x.is_str()) fail(key, "must be a list of str, got element " + x.repr());

@@ -22,8 +22,7 @@ namespace mmcpp::registry {
 class BuildArgs {
  public:
   // `cfg` is the config dict without `type`/`_scope_`; `component` names the type.
-  BuildArgs(std::string component, config::Value cfg,
-            std::map<std::string, std::any> objects = {});
+  BuildArgs(std::string component, config::Value cfg, std::map<std::string, std::any> objects = {});
 
   const std::string& component() const { return component_; }
 

@@ -28,7 +28,8 @@ bool is_file(const std::string& p) {
 
 std::vector<std::string> candidates(const std::string& name, const std::string& config_dir) {
   std::vector<std::string> names{name};
-  bool looks_like_file = name.find(".so") != std::string::npos || name.find('/') != std::string::npos;
+  bool looks_like_file =
+      name.find(".so") != std::string::npos || name.find('/') != std::string::npos;
   if (!looks_like_file) {
     std::string lib = name;
     for (auto& c : lib)
@@ -90,8 +91,9 @@ std::vector<std::string> import_custom_modules(const config::Value& custom_impor
   std::vector<std::string> loaded;
   if (custom_imports.is_none()) return loaded;
   if (!custom_imports.is_dict())
-    throw Error("TypeError", "custom_imports must be a dict(imports=[...], allow_failed_imports=False), got " +
-                                 custom_imports.repr());
+    throw Error("TypeError",
+                "custom_imports must be a dict(imports=[...], allow_failed_imports=False), got " +
+                    custom_imports.repr());
   const config::Value* imports = custom_imports.as_dict().find("imports");
   bool allow_failed = false;
   if (const config::Value* a = custom_imports.as_dict().find("allow_failed_imports"))
@@ -102,11 +104,13 @@ std::vector<std::string> import_custom_modules(const config::Value& custom_impor
     names.push_back(imports->as_str());
   } else if (imports->is_sequence()) {
     for (const auto& v : imports->items()) {
-      if (!v.is_str()) throw Error("TypeError", "custom_imports.imports entries must be str, got " + v.repr());
+      if (!v.is_str())
+        throw Error("TypeError", "custom_imports.imports entries must be str, got " + v.repr());
       names.push_back(v.as_str());
     }
   } else {
-    throw Error("TypeError", "custom_imports.imports must be a str or a list of str, got " + imports->repr());
+    throw Error("TypeError",
+                "custom_imports.imports must be a str or a list of str, got " + imports->repr());
   }
   for (const auto& n : names) {
     try {

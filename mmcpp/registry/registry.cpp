@@ -177,9 +177,13 @@ std::shared_ptr<void> RegistryBase::build_void(const Value& cfg_in, const Value&
     throw Error("KeyError", "`cfg` or `default_args` must contain the key \"type\", but got " +
                                 cfg_in.repr() + " for the " + name_ + " registry");
   std::string type_name;
-  if (type->is_str()) type_name = type->as_str();
-  else if (type->is_lazy()) type_name = type->as_lazy().dotted();
-  else throw Error("TypeError", "type must be a str, but got " + type->type_name() + " " + type->repr());
+  if (type->is_str())
+    type_name = type->as_str();
+  else if (type->is_lazy())
+    type_name = type->as_lazy().dotted();
+  else
+    throw Error("TypeError",
+                "type must be a str, but got " + type->type_name() + " " + type->repr());
 
   // `_scope_` switches the default scope while this component (and what it builds) is built.
   std::unique_ptr<ScopeGuard> scope_guard;

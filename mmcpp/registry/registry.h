@@ -134,12 +134,12 @@ bool register_component(Registry<Base>& registry, const char* name, const char* 
 // Register CLASS (which has `static std::shared_ptr<CLASS> from_config(BuildArgs&)`)
 // in REGISTRY (a function returning the registry) under the name "CLASS".
 // EXAMPLE is a config dict literal that builds it, e.g. "dict(type='IterTimerHook')".
-#define MMCPP_REGISTER(REGISTRY, CLASS, EXAMPLE)                                          \
-  static const bool MMCPP_REGISTRY_CONCAT(mmcpp_registered_, __COUNTER__) =               \
-      ::mmcpp::registry::register_component<CLASS>(                                   \
+#define MMCPP_REGISTER(REGISTRY, CLASS, EXAMPLE)                            \
+  static const bool MMCPP_REGISTRY_CONCAT(mmcpp_registered_, __COUNTER__) = \
+      ::mmcpp::registry::register_component<CLASS>(                         \
           REGISTRY(), ::mmcpp::registry::unqualified_name(#CLASS).c_str(), EXAMPLE, __FILE__)
 
 // The same under an explicit name (aliases, names that are not C++ identifiers).
-#define MMCPP_REGISTER_AS(REGISTRY, CLASS, NAME, EXAMPLE)                                 \
-  static const bool MMCPP_REGISTRY_CONCAT(mmcpp_registered_, __COUNTER__) =               \
+#define MMCPP_REGISTER_AS(REGISTRY, CLASS, NAME, EXAMPLE)                   \
+  static const bool MMCPP_REGISTRY_CONCAT(mmcpp_registered_, __COUNTER__) = \
       ::mmcpp::registry::register_component<CLASS>(REGISTRY(), NAME, EXAMPLE, __FILE__)

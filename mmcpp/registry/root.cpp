@@ -4,10 +4,10 @@ namespace mmcpp::registry {
 
 // Function-local statics: usable from other translation units' static
 // initialisers (component registrations) whatever the initialisation order.
-#define MMCPP_ROOT_REGISTRY(FN, TYPE, NAME) \
-  Registry<TYPE>& FN() {                     \
+#define MMCPP_ROOT_REGISTRY(FN, TYPE, NAME)             \
+  Registry<TYPE>& FN() {                                \
     static Registry<TYPE> r(NAME, "mmengine", nullptr); \
-    return r;                                \
+    return r;                                           \
   }
 
 MMCPP_ROOT_REGISTRY(RUNNERS, engine::Runner, "runner")
@@ -38,17 +38,28 @@ MMCPP_ROOT_REGISTRY(FUNCTIONS, data::CollateFunction, "function")
 #undef MMCPP_ROOT_REGISTRY
 
 std::vector<RegistryBase*> all_root_registries() {
-  return {&RUNNERS(),       &RUNNER_CONSTRUCTORS(),
-          &LOOPS(),         &HOOKS(),
-          &STRATEGIES(),    &DATASETS(),
-          &DATA_SAMPLERS(), &TRANSFORMS(),
-          &MODELS(),        &MODEL_WRAPPERS(),
-          &WEIGHT_INITIALIZERS(), &OPTIMIZERS(),
-          &OPTIM_WRAPPERS(), &OPTIM_WRAPPER_CONSTRUCTORS(),
-          &PARAM_SCHEDULERS(), &METRICS(),
-          &EVALUATOR(),     &TASK_UTILS(),
-          &VISUALIZERS(),   &VISBACKENDS(),
-          &LOG_PROCESSORS(), &INFERENCERS(),
+  return {&RUNNERS(),
+          &RUNNER_CONSTRUCTORS(),
+          &LOOPS(),
+          &HOOKS(),
+          &STRATEGIES(),
+          &DATASETS(),
+          &DATA_SAMPLERS(),
+          &TRANSFORMS(),
+          &MODELS(),
+          &MODEL_WRAPPERS(),
+          &WEIGHT_INITIALIZERS(),
+          &OPTIMIZERS(),
+          &OPTIM_WRAPPERS(),
+          &OPTIM_WRAPPER_CONSTRUCTORS(),
+          &PARAM_SCHEDULERS(),
+          &METRICS(),
+          &EVALUATOR(),
+          &TASK_UTILS(),
+          &VISUALIZERS(),
+          &VISBACKENDS(),
+          &LOG_PROCESSORS(),
+          &INFERENCERS(),
           &FUNCTIONS()};
 }
 

@@ -20,14 +20,15 @@ class VisBackend {
   virtual void init(const std::string& save_dir, Env& env) = 0;
   virtual void add_config(const std::string& pretty_text) = 0;
   // One JSON line: the tags then "step".
-  virtual void add_scalars(const std::vector<std::pair<std::string, double>>& tags,
-                           std::int64_t step, const std::vector<std::pair<std::string, std::int64_t>>&
-                                                  int_tags = {}) = 0;
+  virtual void add_scalars(
+      const std::vector<std::pair<std::string, double>>& tags, std::int64_t step,
+      const std::vector<std::pair<std::string, std::int64_t>>& int_tags = {}) = 0;
 };
 
 class LocalVisBackend : public VisBackend {
  public:
-  LocalVisBackend(std::string img_save_dir = "vis_image", std::string config_save_file = "config.py",
+  LocalVisBackend(std::string img_save_dir = "vis_image",
+                  std::string config_save_file = "config.py",
                   std::string scalar_save_file = "scalars.json");
   static std::shared_ptr<LocalVisBackend> from_config(registry::BuildArgs& args);
   void init(const std::string& save_dir, Env& env) override;

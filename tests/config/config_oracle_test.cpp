@@ -41,8 +41,8 @@ TEST(ConfigOracle, EveryFileOfTheTreesMatchesMMEngine) {
       if (expected["ok"].get<bool>()) {
         problem = std::string("raised ") + e.what();
       } else if (e.kind() != kind_of(expected["error"].get<std::string>())) {
-        problem = "raised " + e.kind() + " but MMEngine raised " + expected["error"].get<std::string>() +
-                  "\n" + e.what();
+        problem = "raised " + e.kind() + " but MMEngine raised " +
+                  expected["error"].get<std::string>() + "\n" + e.what();
       }
     }
     if (!problem.empty()) {
@@ -51,7 +51,8 @@ TEST(ConfigOracle, EveryFileOfTheTreesMatchesMMEngine) {
     }
   }
   EXPECT_EQ(checked, index["files"].size());
-  std::cout << "[ oracle   ] " << checked - failures << "/" << checked << " config files match MMEngine\n";
+  std::cout << "[ oracle   ] " << checked - failures << "/" << checked
+            << " config files match MMEngine\n";
 }
 
 TEST(ConfigOracle, CfgOptionsCasesMatchMMEngine) {
@@ -72,7 +73,8 @@ TEST(ConfigOracle, CfgOptionsCasesMatchMMEngine) {
         problem = strict_diff(decode_oracle_value(c["parsed_options"]), got);
       }
       if (problem.empty()) {
-        Config cfg = Config::fromfile(dir + "/config/trees/mmpretrain/" + c["file"].get<std::string>());
+        Config cfg =
+            Config::fromfile(dir + "/config/trees/mmpretrain/" + c["file"].get<std::string>());
         cfg.merge_from_dict(parsed);
         if (c["ok"].get<bool>())
           problem = strict_diff(decode_oracle_value(c["result"]), cfg.to_dict());
@@ -80,9 +82,11 @@ TEST(ConfigOracle, CfgOptionsCasesMatchMMEngine) {
           problem = "succeeded, but MMEngine raised " + c["error"].get<std::string>();
       }
     } catch (const Error& e) {
-      if (c["ok"].get<bool>()) problem = std::string("raised ") + e.what();
+      if (c["ok"].get<bool>())
+        problem = std::string("raised ") + e.what();
       else if (e.kind() != kind_of(c["error"].get<std::string>()))
-        problem = "raised " + e.kind() + " (" + e.what() + ") but MMEngine raised " + c["error"].get<std::string>();
+        problem = "raised " + e.kind() + " (" + e.what() + ") but MMEngine raised " +
+                  c["error"].get<std::string>();
     }
     EXPECT_TRUE(problem.empty()) << name << " " << c["note"].get<std::string>() << ": " << problem;
   }

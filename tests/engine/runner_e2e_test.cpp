@@ -41,7 +41,8 @@ class InterruptAtIterHook : public Hook {
   }
   std::string name() const override { return "InterruptAtIterHook"; }
   std::vector<std::string> stages() const override { return {"after_train_iter"}; }
-  void after_train_iter(Runner& runner, std::int64_t, const data::DataBatch*, const NamedTensors&) override {
+  void after_train_iter(Runner& runner, std::int64_t, const data::DataBatch*,
+                        const NamedTensors&) override {
     if (runner.iter() + 1 == at_) std::raise(SIGINT);
   }
 
@@ -54,8 +55,9 @@ class SeedExample : public ::testing::Test {
  protected:
   void SetUp() override {
     setenv("MMCPP_PLUGIN_PATH", MMCPP_PLUGIN_DIR, 1);
-    root_ = fs::temp_directory_path() / ("mmcpp_e2e_" + std::to_string(::getpid()) + "_" +
-                                          ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    root_ = fs::temp_directory_path() /
+            ("mmcpp_e2e_" + std::to_string(::getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(root_);
     fs::create_directories(root_);
   }
@@ -65,12 +67,14 @@ class SeedExample : public ::testing::Test {
   // dicts, which --cfg-options cannot express) set directly when given.
   Config config(const std::string& work_dir, std::vector<std::string> options = {},
                 const std::string& custom_hooks = "") {
-    Config cfg = Config::fromfile(std::string(MMCPP_SOURCE_DIR) + "/configs/seed_example/example_config.py");
+    Config cfg =
+        Config::fromfile(std::string(MMCPP_SOURCE_DIR) + "/configs/seed_example/example_config.py");
     options.push_back("work_dir=" + work_dir);
     cfg.merge_from_dict(config::parse_cfg_options(options));
     if (!custom_hooks.empty())
-      cfg.dict().as_dict().set(Value("custom_hooks"),
-                               Config::fromstring("h = " + custom_hooks, ".py").get("h")->deep_copy());
+      cfg.dict().as_dict().set(
+          Value("custom_hooks"),
+          Config::fromstring("h = " + custom_hooks, ".py").get("h")->deep_copy());
     return cfg;
   }
 
@@ -115,7 +119,8 @@ TEST_F(SeedExample, TrainsTenEpochsToTheDataLimitWithMMEngineArtifacts) {
   EXPECT_GE(best.as_number(), limit - 0.5);
 
   // work_dir layout.
-  for (int e = 1; e <= 10; ++e) EXPECT_TRUE(fs::exists(wd + "/epoch_" + std::to_string(e) + ".pth")) << e;
+  for (int e = 1; e <= 10; ++e)
+    EXPECT_TRUE(fs::exists(wd + "/epoch_" + std::to_string(e) + ".pth")) << e;
   EXPECT_TRUE(fs::exists(wd + "/example_config.py"));
   std::string last = read(wd + "/last_checkpoint");
   EXPECT_EQ(last, wd + "/epoch_10.pth");
@@ -127,10 +132,17 @@ TEST_F(SeedExample, TrainsTenEpochsToTheDataLimitWithMMEngineArtifacts) {
 
   // Log lines in MMEngine's format.
   std::string log = log_of(wd);
-  EXPECT_TRUE(std::regex_search(log, std::regex(R"(Epoch\(train\)  \[1\]\[ 10/157\]  lr: 1\.0000e-03  eta: \d+:\d\d:\d\d  time: \d+\.\d{4}  data_time: \d+\.\d{4}  loss: \d+\.\d{4})")))
+  EXPECT_TRUE(std::regex_search(
+      log,
+      std::regex(
+          R"(Epoch\(train\)  \[1\]\[ 10/157\]  lr: 1\.0000e-03  eta: \d+:\d\d:\d\d  time: \d+\.\d{4}  data_time: \d+\.\d{4}  loss: \d+\.\d{4})")))
       << log.substr(0, 3000);
-  EXPECT_TRUE(std::regex_search(log, std::regex(R"(Epoch\(train\)  \[5\]\[ 10/157\]  lr: 1\.0000e-04)")));
-  EXPECT_TRUE(std::regex_search(log, std::regex(R"(Epoch\(val\) \[10\]\[1/1\]    accuracy: \d+\.\d{4}  data_time: \d+\.\d{4}  time: \d+\.\d{4})")))
+  EXPECT_TRUE(
+      std::regex_search(log, std::regex(R"(Epoch\(train\)  \[5\]\[ 10/157\]  lr: 1\.0000e-04)")));
+  EXPECT_TRUE(std::regex_search(
+      log,
+      std::regex(
+          R"(Epoch\(val\) \[10\]\[1/1\]    accuracy: \d+\.\d{4}  data_time: \d+\.\d{4}  time: \d+\.\d{4})")))
       << log.substr(log.size() > 3000 ? log.size() - 3000 : 0);
   // val_begin=2: no validation after epoch 1.
   EXPECT_EQ(log.find("Epoch(val)  [1]"), std::string::npos);
@@ -143,7 +155,8 @@ TEST_F(SeedExample, TrainsTenEpochsToTheDataLimitWithMMEngineArtifacts) {
   while (std::getline(scalars, line)) {
     if (line.find("\"lr\"") != std::string::npos) {
       ++train_lines;
-      for (const char* k : {"\"data_time\"", "\"loss\"", "\"time\"", "\"epoch\"", "\"iter\"", "\"step\""})
+      for (const char* k :
+           {"\"data_time\"", "\"loss\"", "\"time\"", "\"epoch\"", "\"iter\"", "\"step\""})
         EXPECT_NE(line.find(k), std::string::npos) << k << " in " << line;
     } else if (line.find("\"accuracy\"") != std::string::npos) {
       ++val_lines;
@@ -160,8 +173,8 @@ TEST_F(SeedExample, TrainsTenEpochsToTheDataLimitWithMMEngineArtifacts) {
   EXPECT_EQ(ckpt.get("meta").get("epoch").as_int(), 10);
   EXPECT_EQ(ckpt.get("meta").get("iter").as_int(), 1570);
   std::vector<std::string> keys = ckpt.get("state_dict").as_dict().keys();
-  std::vector<std::string> expected = {"mlp.0.weight", "mlp.0.bias", "mlp.2.weight", "mlp.2.bias",
-                                       "classifier.weight", "classifier.bias"};
+  std::vector<std::string> expected = {"mlp.0.weight", "mlp.0.bias",        "mlp.2.weight",
+                                       "mlp.2.bias",   "classifier.weight", "classifier.bias"};
   EXPECT_EQ(keys, expected);
   io::PyObject best_file = read_checkpoint(best_ckpt);
   EXPECT_FALSE(best_file.contains("optimizer"));
@@ -171,14 +184,16 @@ TEST_F(SeedExample, TrainsTenEpochsToTheDataLimitWithMMEngineArtifacts) {
 std::vector<at::Tensor> weights(const std::string& path) {
   std::vector<at::Tensor> out;
   io::PyObject ckpt = read_checkpoint(path);
-  for (const auto& [k, v] : ckpt.get("state_dict").as_dict().entries()) out.push_back(v.as_tensor());
+  for (const auto& [k, v] : ckpt.get("state_dict").as_dict().entries())
+    out.push_back(v.as_tensor());
   return out;
 }
 
 void expect_bit_identical(const std::string& a, const std::string& b) {
   auto wa = weights(a), wb = weights(b);
   ASSERT_EQ(wa.size(), wb.size());
-  for (std::size_t i = 0; i < wa.size(); ++i) EXPECT_TRUE(torch::equal(wa[i], wb[i])) << "tensor " << i;
+  for (std::size_t i = 0; i < wa.size(); ++i)
+    EXPECT_TRUE(torch::equal(wa[i], wb[i])) << "tensor " << i;
 }
 
 TEST_F(SeedExample, InterruptedAndResumedRunIsBitIdenticalEpochBased) {
@@ -209,15 +224,19 @@ TEST_F(SeedExample, InterruptedAndResumedRunIsBitIdenticalEpochBased) {
 }
 
 TEST_F(SeedExample, InterruptedAndResumedRunIsBitIdenticalIterBased) {
-  std::vector<std::string> opts = {"train_cfg._delete_=True", "train_cfg.by_epoch=False",
-                                   "train_cfg.max_iters=70", "train_cfg.val_interval=35",
+  std::vector<std::string> opts = {"train_cfg._delete_=True",
+                                   "train_cfg.by_epoch=False",
+                                   "train_cfg.max_iters=70",
+                                   "train_cfg.val_interval=35",
                                    "train_dataloader.dataset.size=2000",
-                                   "param_scheduler.by_epoch=False", "param_scheduler.milestones=[30,60]",
+                                   "param_scheduler.by_epoch=False",
+                                   "param_scheduler.milestones=[30,60]",
                                    "default_hooks.checkpoint.by_epoch=False",
                                    "default_hooks.checkpoint.interval=35"};
   std::string full = (root_ / "full").string(), cut = (root_ / "cut").string();
   Runner::from_cfg(config(full, opts))->train();
-  EXPECT_THROW(Runner::from_cfg(config(cut, opts, "[dict(type='InterruptAtIterHook', at_iter=47)]"))->train(),
+  EXPECT_THROW(Runner::from_cfg(config(cut, opts, "[dict(type='InterruptAtIterHook', at_iter=47)]"))
+                   ->train(),
                Error);
   auto resumed = opts;
   resumed.push_back("resume=True");
@@ -235,7 +254,8 @@ class FullDiskEnv : public Env {
 
  protected:
   void write_fully(int fd, const std::string& data, const std::string& path) override {
-    if (fail && path.find(".pth") != std::string::npos) throw Error("OSError", "No space left on device: " + path);
+    if (fail && path.find(".pth") != std::string::npos)
+      throw Error("OSError", "No space left on device: " + path);
     Env::write_fully(fd, data, path);
   }
 };

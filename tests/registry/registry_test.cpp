@@ -117,8 +117,9 @@ TEST(Registry, MissingTypeIsAKeyError) {
 TEST(Registry, DuplicateRegistrationIsAKeyErrorUnlessForced) {
   Trees t;
   EXPECT_THROW(register_component<Gear>(t.root, "Gear", "", __FILE__), Error);
-  t.root.add_factory("Gear", [](BuildArgs& a) -> std::shared_ptr<Widget> { return Spring::from_config(a); }, "",
-                     __FILE__, /*force=*/true);
+  t.root.add_factory(
+      "Gear", [](BuildArgs& a) -> std::shared_ptr<Widget> { return Spring::from_config(a); }, "",
+      __FILE__, /*force=*/true);
   EXPECT_EQ(t.root.build(cfg("dict(type='Gear')"))->kind, "Spring:steel");
 }
 
@@ -143,7 +144,8 @@ TEST(Registry, ScopedAndDottedImportNames) {
   EXPECT_EQ(t.root.build(cfg("dict(type='mmpretrain.Spring')"))->kind, "Spring:steel");
   EXPECT_EQ(t.root.build(cfg("dict(type='mmengine.Gear')"))->size, 3);
   // Pure-Python configs write import paths.
-  EXPECT_EQ(t.root.build(cfg("dict(type='mmpretrain.models.Spring', material='brass')"))->kind, "Spring:brass");
+  EXPECT_EQ(t.root.build(cfg("dict(type='mmpretrain.models.Spring', material='brass')"))->kind,
+            "Spring:brass");
   EXPECT_EQ(t.root.build(cfg("dict(type='torch.optim.Gear')"))->size, 3);
 }
 

@@ -1,8 +1,8 @@
 #include "tests/support/oracle.h"
 
+#include <sys/stat.h>
 #include <cmath>
 #include <fstream>
-#include <sys/stat.h>
 
 #include "mmcpp/core/error.h"
 
@@ -25,12 +25,17 @@ nlohmann::ordered_json read_json_file(const std::string& path) {
 
 Value decode_oracle_value(const nlohmann::ordered_json& j) {
   switch (j.type()) {
-    case nlohmann::json::value_t::null: return Value();
-    case nlohmann::json::value_t::boolean: return Value(j.get<bool>());
+    case nlohmann::json::value_t::null:
+      return Value();
+    case nlohmann::json::value_t::boolean:
+      return Value(j.get<bool>());
     case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_unsigned: return Value(j.get<std::int64_t>());
-    case nlohmann::json::value_t::number_float: return Value(j.get<double>());
-    case nlohmann::json::value_t::string: return Value(j.get<std::string>());
+    case nlohmann::json::value_t::number_unsigned:
+      return Value(j.get<std::int64_t>());
+    case nlohmann::json::value_t::number_float:
+      return Value(j.get<double>());
+    case nlohmann::json::value_t::string:
+      return Value(j.get<std::string>());
     case nlohmann::json::value_t::array: {
       Value::Items items;
       for (const auto& x : j) items.push_back(decode_oracle_value(x));
@@ -52,7 +57,8 @@ Value decode_oracle_value(const nlohmann::ordered_json& j) {
         d.as_dict().set(Value(it.key()), decode_oracle_value(it.value()));
       return d;
     }
-    default: return Value("<unsupported json>");
+    default:
+      return Value("<unsupported json>");
   }
 }
 
@@ -74,7 +80,8 @@ std::string strict_diff(const Value& e, const Value& a, const std::string& path)
         return where + ": expected " + std::to_string(e.items().size()) + " items, got " +
                std::to_string(a.items().size()) + ": " + a.repr();
       for (std::size_t i = 0; i < e.items().size(); ++i) {
-        std::string d = strict_diff(e.items()[i], a.items()[i], path + "[" + std::to_string(i) + "]");
+        std::string d =
+            strict_diff(e.items()[i], a.items()[i], path + "[" + std::to_string(i) + "]");
         if (!d.empty()) return d;
       }
       return "";
@@ -87,8 +94,8 @@ std::string strict_diff(const Value& e, const Value& a, const std::string& path)
         if (i >= ae.size()) return where + ": missing key " + ee[i].first.repr();
         if (!ee[i].first.equals(ae[i].first)) {
           bool present = a.as_dict().contains(ee[i].first);
-          return where + ": key #" + std::to_string(i) + " expected " + ee[i].first.repr() + ", got " +
-                 ae[i].first.repr() + (present ? " (order differs)" : " (key missing)");
+          return where + ": key #" + std::to_string(i) + " expected " + ee[i].first.repr() +
+                 ", got " + ae[i].first.repr() + (present ? " (order differs)" : " (key missing)");
         }
         std::string d = strict_diff(ee[i].second, ae[i].second,
                                     (path.empty() ? "" : path + ".") + ee[i].first.str());

@@ -10,7 +10,8 @@ ForwardMode parse_forward_mode(const std::string& mode) {
   if (mode == "loss") return ForwardMode::Loss;
   if (mode == "predict") return ForwardMode::Predict;
   if (mode == "tensor") return ForwardMode::Tensor;
-  throw Error("RuntimeError", "Invalid mode \"" + mode + "\". Only supports loss, predict and tensor mode");
+  throw Error("RuntimeError",
+              "Invalid mode \"" + mode + "\". Only supports loss, predict and tensor mode");
 }
 
 BaseModel::BaseModel() { set_data_preprocessor(std::make_shared<BaseDataPreprocessor>()); }
@@ -32,7 +33,8 @@ void BaseModel::configure_base(registry::BuildArgs& args) {
     auto module = registry::MODELS().build(cfg);
     auto pre = std::dynamic_pointer_cast<BaseDataPreprocessor>(module);
     if (!pre)
-      throw Error("TypeError", "data_preprocessor should be a BaseDataPreprocessor, got " + cfg.repr());
+      throw Error("TypeError",
+                  "data_preprocessor should be a BaseDataPreprocessor, got " + cfg.repr());
     set_data_preprocessor(pre);
   } else if (!dp.is_none()) {
     throw Error("TypeError", "data_preprocessor should be a dict or None, but got " + dp.repr());

@@ -28,8 +28,8 @@ ForwardMode parse_forward_mode(const std::string& mode);
 using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
 
 struct ModelOutput {
-  NamedTensors losses;             // mode Loss
-  data::DataSamples predictions;  // mode Predict
+  NamedTensors losses;                 // mode Loss
+  data::DataSamples predictions;       // mode Predict
   std::vector<torch::Tensor> tensors;  // mode Tensor
 };
 

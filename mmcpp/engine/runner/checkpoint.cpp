@@ -17,11 +17,16 @@ using io::PyObject;
 PyObject to_py(const Value& v) {
   config::NestingGuard guard;
   switch (v.kind()) {
-    case config::Kind::None: return PyObject::none();
-    case config::Kind::Bool: return PyObject::from_bool(v.as_bool());
-    case config::Kind::Int: return PyObject::from_int(v.as_int());
-    case config::Kind::Float: return PyObject::from_float(v.as_float());
-    case config::Kind::Str: return PyObject::str(v.as_str());
+    case config::Kind::None:
+      return PyObject::none();
+    case config::Kind::Bool:
+      return PyObject::from_bool(v.as_bool());
+    case config::Kind::Int:
+      return PyObject::from_int(v.as_int());
+    case config::Kind::Float:
+      return PyObject::from_float(v.as_float());
+    case config::Kind::Str:
+      return PyObject::str(v.as_str());
     case config::Kind::List:
     case config::Kind::Tuple:
     case config::Kind::Set: {
@@ -36,8 +41,10 @@ PyObject to_py(const Value& v) {
       for (const auto& [k, x] : v.as_dict().entries()) d.as_dict().set(to_py(k), to_py(x));
       return d;
     }
-    case config::Kind::Lazy: return PyObject::str(v.as_lazy().dotted());
-    case config::Kind::Callable: return PyObject::str(v.repr());
+    case config::Kind::Lazy:
+      return PyObject::str(v.as_lazy().dotted());
+    case config::Kind::Callable:
+      return PyObject::str(v.repr());
   }
   return PyObject::none();
 }
@@ -45,11 +52,16 @@ PyObject to_py(const Value& v) {
 Value from_py(const PyObject& v) {
   config::NestingGuard guard;
   switch (v.kind()) {
-    case io::PyKind::None: return Value();
-    case io::PyKind::Bool: return Value(v.as_bool());
-    case io::PyKind::Int: return Value(v.as_int());
-    case io::PyKind::Float: return Value(v.as_float());
-    case io::PyKind::Str: return Value(v.as_str());
+    case io::PyKind::None:
+      return Value();
+    case io::PyKind::Bool:
+      return Value(v.as_bool());
+    case io::PyKind::Int:
+      return Value(v.as_int());
+    case io::PyKind::Float:
+      return Value(v.as_float());
+    case io::PyKind::Str:
+      return Value(v.as_str());
     case io::PyKind::List:
     case io::PyKind::Tuple:
     case io::PyKind::Set:
@@ -65,7 +77,8 @@ Value from_py(const PyObject& v) {
       for (const auto& [k, x] : v.as_dict().entries()) d.as_dict().set(from_py(k), from_py(x));
       return d;
     }
-    case io::PyKind::NumpyScalar: return Value(v.as_numpy_scalar().to_double());
+    case io::PyKind::NumpyScalar:
+      return Value(v.as_numpy_scalar().to_double());
     case io::PyKind::Tensor: {
       const auto& t = v.as_tensor();
       if (t.numel() == 1) {
@@ -74,7 +87,8 @@ Value from_py(const PyObject& v) {
       }
       return Value(v.repr());
     }
-    default: return Value(v.repr());
+    default:
+      return Value(v.repr());
   }
 }
 
@@ -105,7 +119,8 @@ std::string LoadReport::summary() const {
     for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + v[i];
     return out;
   };
-  if (!unexpected_keys.empty()) s += "unexpected key in source state_dict: " + list(unexpected_keys) + "\n";
+  if (!unexpected_keys.empty())
+    s += "unexpected key in source state_dict: " + list(unexpected_keys) + "\n";
   if (!missing_keys.empty()) s += "missing keys in source state_dict: " + list(missing_keys) + "\n";
   if (!shape_mismatches.empty()) s += "size mismatch: " + list(shape_mismatches) + "\n";
   return s;
@@ -115,7 +130,8 @@ LoadReport load_model_state_dict(torch::nn::Module& module, const PyObject& sour
   const PyObject* sd = &source;
   if (source.is_dict() && source.contains("state_dict") && source.get("state_dict").is_dict())
     sd = &source.get("state_dict");
-  if (!sd->is_dict()) throw Error("TypeError", "a state dict must be a dict, got " + sd->type_name());
+  if (!sd->is_dict())
+    throw Error("TypeError", "a state dict must be a dict, got " + sd->type_name());
   std::map<std::string, at::Tensor> incoming;
   std::vector<std::string> order;
   for (const auto& [k, v] : sd->as_dict().entries()) {
@@ -169,7 +185,8 @@ PyObject optim_state_to_py(const OptimizerStateDict& sd) {
   PyObject out = PyObject::dict();
   out.as_dict().set("state", state);
   out.as_dict().set("param_groups", groups);
-  if (!sd.base_param_settings.is_none()) out.as_dict().set("base_param_settings", to_py(sd.base_param_settings));
+  if (!sd.base_param_settings.is_none())
+    out.as_dict().set("base_param_settings", to_py(sd.base_param_settings));
   return out;
 }
 

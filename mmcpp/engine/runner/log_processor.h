@@ -1,8 +1,8 @@
 // LogProcessor (mmengine/runner/log_processor.py): turns the message hub's
 // scalars into MMEngine's log lines and the dicts written to scalars.json.
 //
-//   Epoch(train)  [1][ 10/157]  lr: 1.0000e-03  eta: 0:00:41  time: 0.0224  data_time: 0.0011  loss: 0.6931
-//   Epoch(val) [2][1/1]    accuracy: 97.5000  data_time: 0.0100  time: 0.0200
+//   Epoch(train)  [1][ 10/157]  lr: 1.0000e-03  eta: 0:00:41  time: 0.0224  data_time: 0.0011 loss:
+//   0.6931 Epoch(val) [2][1/1]    accuracy: 97.5000  data_time: 0.0100  time: 0.0200
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,7 @@
 #include "mmcpp/engine/runner/loops.h"
 
-#include <torch/types.h>
 #include <torch/csrc/autograd/grad_mode.h>
+#include <torch/types.h>
 
 #include <algorithm>
 
@@ -17,7 +17,8 @@ std::vector<std::pair<std::int64_t, std::int64_t>> parse_dynamic_intervals(regis
   std::vector<std::pair<std::int64_t, std::int64_t>> out;
   config::Value v = a.value("dynamic_intervals");
   if (v.is_none()) return out;
-  if (!v.is_sequence()) a.fail("dynamic_intervals", "must be a list of (milestone, interval) pairs");
+  if (!v.is_sequence())
+    a.fail("dynamic_intervals", "must be a list of (milestone, interval) pairs");
   for (const auto& p : v.items()) {
     if (!p.is_sequence() || p.items().size() != 2)
       a.fail("dynamic_intervals", "entries must be (milestone, interval) pairs, got " + p.repr());
@@ -28,7 +29,8 @@ std::vector<std::pair<std::int64_t, std::int64_t>> parse_dynamic_intervals(regis
 
 Runner& runner_of(registry::BuildArgs& a) {
   Runner** r = a.object<Runner*>("runner");
-  if (!r || !*r) throw Error("TypeError", a.component() + " must be built by a Runner (no runner given)");
+  if (!r || !*r)
+    throw Error("TypeError", a.component() + " must be built by a Runner (no runner given)");
   return **r;
 }
 
@@ -85,8 +87,10 @@ EpochBasedTrainLoop::EpochBasedTrainLoop(
     Runner& runner, std::shared_ptr<data::DataLoader> loader, std::int64_t max_epochs,
     std::int64_t val_begin, std::int64_t val_interval,
     std::vector<std::pair<std::int64_t, std::int64_t>> dynamic_intervals)
-    : TrainLoop(runner, std::move(loader), true, val_begin, val_interval, std::move(dynamic_intervals)) {
-  if (max_epochs <= 0) throw Error("ValueError", "max_epochs must be positive, got " + std::to_string(max_epochs));
+    : TrainLoop(runner, std::move(loader), true, val_begin, val_interval,
+                std::move(dynamic_intervals)) {
+  if (max_epochs <= 0)
+    throw Error("ValueError", "max_epochs must be positive, got " + std::to_string(max_epochs));
   max_epochs_ = max_epochs;
   max_iters_ = max_epochs * static_cast<std::int64_t>(dataloader_->num_batches());
 }
@@ -97,7 +101,8 @@ void EpochBasedTrainLoop::run() {
     run_epoch();
     if (runner_.stop_requested()) break;
     decide_current_val_interval(epoch_);
-    if (runner_.val_loop() && epoch_ >= val_begin_ && (epoch_ % val_interval_ == 0 || epoch_ == max_epochs_))
+    if (runner_.val_loop() && epoch_ >= val_begin_ &&
+        (epoch_ % val_interval_ == 0 || epoch_ == max_epochs_))
       runner_.val_loop()->run();
   }
   runner_.call_hook([&](Hook& h) { h.after_train(runner_); });
@@ -130,8 +135,10 @@ IterBasedTrainLoop::IterBasedTrainLoop(
     Runner& runner, std::shared_ptr<data::DataLoader> loader, std::int64_t max_iters,
     std::int64_t val_begin, std::int64_t val_interval,
     std::vector<std::pair<std::int64_t, std::int64_t>> dynamic_intervals)
-    : TrainLoop(runner, std::move(loader), false, val_begin, val_interval, std::move(dynamic_intervals)) {
-  if (max_iters <= 0) throw Error("ValueError", "max_iters must be positive, got " + std::to_string(max_iters));
+    : TrainLoop(runner, std::move(loader), false, val_begin, val_interval,
+                std::move(dynamic_intervals)) {
+  if (max_iters <= 0)
+    throw Error("ValueError", "max_iters must be positive, got " + std::to_string(max_iters));
   max_iters_ = max_iters;
   max_epochs_ = 1;
 }
@@ -154,12 +161,14 @@ void IterBasedTrainLoop::run() {
     if (!dataloader_->next(batch)) {
       ++pass;
       dataloader_->start_epoch(pass, 0);
-      if (!dataloader_->next(batch)) throw Error("RuntimeError", "the train dataloader yielded no batch");
+      if (!dataloader_->next(batch))
+        throw Error("RuntimeError", "the train dataloader yielded no batch");
     }
     run_iter(iter_, batch);
     if (runner_.stop_requested()) break;
     decide_current_val_interval(iter_);
-    if (runner_.val_loop() && iter_ >= val_begin_ && (iter_ % val_interval_ == 0 || iter_ == max_iters_))
+    if (runner_.val_loop() && iter_ >= val_begin_ &&
+        (iter_ % val_interval_ == 0 || iter_ == max_iters_))
       runner_.val_loop()->run();
   }
   dataloader_->stop();
@@ -238,26 +247,28 @@ namespace {
 
 struct EpochLoopFactory {
   static std::shared_ptr<EpochBasedTrainLoop> from_config(registry::BuildArgs& a) {
-    return std::make_shared<EpochBasedTrainLoop>(runner_of(a), loader_of(a), a.require_int("max_epochs"),
-                                                 a.get_int("val_begin", 1), a.get_int("val_interval", 1),
-                                                 parse_dynamic_intervals(a));
+    return std::make_shared<EpochBasedTrainLoop>(
+        runner_of(a), loader_of(a), a.require_int("max_epochs"), a.get_int("val_begin", 1),
+        a.get_int("val_interval", 1), parse_dynamic_intervals(a));
   }
 };
 struct IterLoopFactory {
   static std::shared_ptr<IterBasedTrainLoop> from_config(registry::BuildArgs& a) {
-    return std::make_shared<IterBasedTrainLoop>(runner_of(a), loader_of(a), a.require_int("max_iters"),
-                                                a.get_int("val_begin", 1), a.get_int("val_interval", 1000),
-                                                parse_dynamic_intervals(a));
+    return std::make_shared<IterBasedTrainLoop>(
+        runner_of(a), loader_of(a), a.require_int("max_iters"), a.get_int("val_begin", 1),
+        a.get_int("val_interval", 1000), parse_dynamic_intervals(a));
   }
 };
 struct ValLoopFactory {
   static std::shared_ptr<ValLoop> from_config(registry::BuildArgs& a) {
-    return std::make_shared<ValLoop>(runner_of(a), loader_of(a), evaluator_of(a), a.get_bool("fp16", false));
+    return std::make_shared<ValLoop>(runner_of(a), loader_of(a), evaluator_of(a),
+                                     a.get_bool("fp16", false));
   }
 };
 struct TestLoopFactory {
   static std::shared_ptr<TestLoop> from_config(registry::BuildArgs& a) {
-    return std::make_shared<TestLoop>(runner_of(a), loader_of(a), evaluator_of(a), a.get_bool("fp16", false));
+    return std::make_shared<TestLoop>(runner_of(a), loader_of(a), evaluator_of(a),
+                                      a.get_bool("fp16", false));
   }
 };
 
@@ -272,7 +283,8 @@ MMCPP_REGISTER_AS(registry::LOOPS, TestLoopFactory, "TestLoop", "dict(type='Test
 
 std::shared_ptr<TrainLoop> build_train_loop(Runner& runner, const config::Value& cfg_in,
                                             std::shared_ptr<data::DataLoader> loader) {
-  if (!cfg_in.is_dict()) throw Error("TypeError", "train_cfg should be a dict, but got " + cfg_in.repr());
+  if (!cfg_in.is_dict())
+    throw Error("TypeError", "train_cfg should be a dict, but got " + cfg_in.repr());
   config::Value cfg = cfg_in.deep_copy();
   bool has_type = cfg.as_dict().contains("type");
   const config::Value* by_epoch = cfg.as_dict().find("by_epoch");
@@ -285,9 +297,11 @@ std::shared_ptr<TrainLoop> build_train_loop(Runner& runner, const config::Value&
                       config::Value(epoch_based ? "EpochBasedTrainLoop" : "IterBasedTrainLoop"));
   }
   Runner* r = &runner;
-  auto loop = registry::LOOPS().build(cfg, config::Value(), {{"runner", r}, {"dataloader", loader}});
+  auto loop =
+      registry::LOOPS().build(cfg, config::Value(), {{"runner", r}, {"dataloader", loader}});
   auto train = std::dynamic_pointer_cast<TrainLoop>(loop);
-  if (!train) throw Error("TypeError", "train_cfg.type must name a training loop, got " + cfg.repr());
+  if (!train)
+    throw Error("TypeError", "train_cfg.type must name a training loop, got " + cfg.repr());
   return train;
 }
 
@@ -297,12 +311,15 @@ std::shared_ptr<L> build_eval_loop(Runner& runner, const config::Value& cfg_in, 
                                    std::shared_ptr<data::DataLoader> loader,
                                    std::shared_ptr<evaluation::Evaluator> evaluator) {
   config::Value cfg = cfg_in.is_dict() ? cfg_in.deep_copy() : config::Value::dict(false);
-  if (!cfg.as_dict().contains("type")) cfg.as_dict().set(config::Value("type"), config::Value(dflt));
+  if (!cfg.as_dict().contains("type"))
+    cfg.as_dict().set(config::Value("type"), config::Value(dflt));
   Runner* r = &runner;
-  auto loop = registry::LOOPS().build(cfg, config::Value(),
-                                      {{"runner", r}, {"dataloader", loader}, {"evaluator", evaluator}});
+  auto loop = registry::LOOPS().build(
+      cfg, config::Value(), {{"runner", r}, {"dataloader", loader}, {"evaluator", evaluator}});
   auto out = std::dynamic_pointer_cast<L>(loop);
-  if (!out) throw Error("TypeError", std::string(dflt) + " config must name a " + dflt + ", got " + cfg.repr());
+  if (!out)
+    throw Error("TypeError",
+                std::string(dflt) + " config must name a " + dflt + ", got " + cfg.repr());
   return out;
 }
 }  // namespace
@@ -316,7 +333,8 @@ std::shared_ptr<ValLoop> build_val_loop(Runner& runner, const config::Value& cfg
 std::shared_ptr<TestLoop> build_test_loop(Runner& runner, const config::Value& cfg,
                                           std::shared_ptr<data::DataLoader> loader,
                                           std::shared_ptr<evaluation::Evaluator> evaluator) {
-  return build_eval_loop<TestLoop>(runner, cfg, "TestLoop", std::move(loader), std::move(evaluator));
+  return build_eval_loop<TestLoop>(runner, cfg, "TestLoop", std::move(loader),
+                                   std::move(evaluator));
 }
 
 }  // namespace mmcpp::engine

@@ -37,14 +37,16 @@ double HistoryBuffer::mean(std::size_t window) const {
 
 double HistoryBuffer::max(std::size_t window) const {
   if (values_.empty()) return std::nan("");
-  return *std::max_element(values_.begin() + static_cast<std::ptrdiff_t>(start_of(values_.size(), window)),
-                           values_.end());
+  return *std::max_element(
+      values_.begin() + static_cast<std::ptrdiff_t>(start_of(values_.size(), window)),
+      values_.end());
 }
 
 double HistoryBuffer::min(std::size_t window) const {
   if (values_.empty()) return std::nan("");
-  return *std::min_element(values_.begin() + static_cast<std::ptrdiff_t>(start_of(values_.size(), window)),
-                           values_.end());
+  return *std::min_element(
+      values_.begin() + static_cast<std::ptrdiff_t>(start_of(values_.size(), window)),
+      values_.end());
 }
 
 double HistoryBuffer::current() const {
@@ -64,10 +66,12 @@ Value HistoryBuffer::state_dict() const {
 }
 
 void HistoryBuffer::load_state_dict(const Value& state) {
-  if (!state.is_dict()) throw Error("TypeError", "HistoryBuffer state must be a dict, got " + state.type_name());
+  if (!state.is_dict())
+    throw Error("TypeError", "HistoryBuffer state must be a dict, got " + state.type_name());
   values_.clear();
   counts_.clear();
-  if (const Value* m = state.as_dict().find("max_length")) max_length_ = static_cast<std::size_t>(m->as_int());
+  if (const Value* m = state.as_dict().find("max_length"))
+    max_length_ = static_cast<std::size_t>(m->as_int());
   if (const Value* v = state.as_dict().find("log_history"))
     for (const auto& x : v->items()) values_.push_back(x.as_number());
   if (const Value* c = state.as_dict().find("count_history"))
@@ -75,7 +79,8 @@ void HistoryBuffer::load_state_dict(const Value& state) {
   if (counts_.size() != values_.size()) counts_.assign(values_.size(), 1);
 }
 
-void MessageHub::update_scalar(const std::string& key, double value, std::int64_t count, bool resumed) {
+void MessageHub::update_scalar(const std::string& key, double value, std::int64_t count,
+                               bool resumed) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!scalars_.count(key)) scalar_order_.push_back(key);
   scalars_[key].update(value, count);
@@ -100,7 +105,8 @@ const HistoryBuffer& MessageHub::get_scalar(const std::string& key) const {
   if (it == scalars_.end()) {
     std::string known;
     for (const auto& k : scalar_order_) known += (known.empty() ? "" : ", ") + k;
-    throw Error("KeyError", "'" + key + "' is not found in the message hub's scalars (known: " + known + ")");
+    throw Error("KeyError",
+                "'" + key + "' is not found in the message hub's scalars (known: " + known + ")");
   }
   return it->second;
 }
@@ -153,11 +159,13 @@ Value MessageHub::state_dict() const {
 }
 
 void MessageHub::load_state_dict(const Value& state) {
-  if (!state.is_dict()) throw Error("TypeError", "message_hub state must be a dict, got " + state.type_name());
+  if (!state.is_dict())
+    throw Error("TypeError", "message_hub state must be a dict, got " + state.type_name());
   if (const Value* s = state.as_dict().find("log_scalars")) {
     for (const auto& [k, v] : s->as_dict().entries()) {
       HistoryBuffer b;
-      if (v.is_dict()) b.load_state_dict(v);  // MMEngine's pickled HistoryBuffer objects are skipped
+      if (v.is_dict())
+        b.load_state_dict(v);  // MMEngine's pickled HistoryBuffer objects are skipped
       std::lock_guard<std::mutex> lock(mutex_);
       if (!scalars_.count(k.str())) scalar_order_.push_back(k.str());
       scalars_[k.str()] = b;

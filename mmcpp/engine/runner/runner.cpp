@@ -59,7 +59,9 @@ Runner::Runner(const config::Config& cfg, Env& env) : cfg_(cfg), env_(env) {
   if (!model_cfg) throw Error("KeyError", "the config has no `model`");
   const Value* wd = get(cfg_, "work_dir");
   if (!wd || !wd->is_str())
-    throw Error("KeyError", "the config has no `work_dir` (mmcpp train sets work_dirs/<config name> by default)");
+    throw Error(
+        "KeyError",
+        "the config has no `work_dir` (mmcpp train sets work_dirs/<config name> by default)");
   work_dir_ = absolute_path_of(wd->as_str());
   env_.make_dirs(work_dir_);
   check_consistency();
@@ -86,13 +88,15 @@ Runner::Runner(const config::Config& cfg, Env& env) : cfg_(cfg), env_(env) {
   if (!lp.as_dict().contains("type")) lp.as_dict().set(Value("type"), Value("LogProcessor"));
   log_processor_ = registry::LOG_PROCESSORS().build(lp);
 
-  logger_ = std::make_unique<Logger>("mmengine", parse_log_level(get_or(cfg_, "log_level", Value("INFO")).str()));
+  logger_ = std::make_unique<Logger>(
+      "mmengine", parse_log_level(get_or(cfg_, "log_level", Value("INFO")).str()));
   logger_->add_file(path_join(log_dir_, timestamp_ + ".log"));
   {
     std::ostringstream envinfo;
     envinfo << "\n------------------------------------------------------------\n"
             << "System environment:\n"
-            << "    mmcpp: 0.1.0 (C++17, LibTorch " << TORCH_VERSION_MAJOR << "." << TORCH_VERSION_MINOR << "." << TORCH_VERSION_PATCH << ")\n"
+            << "    mmcpp: 0.1.0 (C++17, LibTorch " << TORCH_VERSION_MAJOR << "."
+            << TORCH_VERSION_MINOR << "." << TORCH_VERSION_PATCH << ")\n"
             << "    CUDA available: " << (torch::cuda::is_available() ? "True" : "False") << "\n"
             << "    intra-op threads: " << at::get_num_threads() << "\n"
             << "    seed: " << seed_ << "\n"
@@ -122,9 +126,11 @@ void Runner::check_consistency() const {
       std::string names, values;
       for (const char* k : keys) {
         names += std::string(names.empty() ? "" : ", ") + k;
-        values += std::string(values.empty() ? "" : ", ") + k + "=" + (get(cfg_, k) ? "set" : "None");
+        values +=
+            std::string(values.empty() ? "" : ", ") + k + "=" + (get(cfg_, k) ? "set" : "None");
       }
-      throw Error("ValueError", names + " should be either all None or not None, but got " + values);
+      throw Error("ValueError",
+                  names + " should be either all None or not None, but got " + values);
     }
   };
   all_or_none({"train_dataloader", "train_cfg", "optim_wrapper"});
@@ -143,8 +149,11 @@ void Runner::setup_env() {
   timestamp_ = format_timestamp(env_.unix_time());
   // Device: CUDA when LibTorch has it, else CPU; `device='cpu'` forces one.
   std::string dev = get_or(cfg_, "device", Value("auto")).str();
-  if (dev == "auto") device_ = torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-  else device_ = torch::Device(dev);
+  if (dev == "auto")
+    device_ =
+        torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  else
+    device_ = torch::Device(dev);
 }
 
 void Runner::set_randomness() {
@@ -190,17 +199,24 @@ void Runner::register_default_and_custom_hooks() {
   const char* defaults =
       "runtime_info=dict(type='RuntimeInfoHook'), timer=dict(type='IterTimerHook'), "
       "sampler_seed=dict(type='DistSamplerSeedHook'), logger=dict(type='LoggerHook'), "
-      "param_scheduler=dict(type='ParamSchedulerHook'), checkpoint=dict(type='CheckpointHook', interval=1)";
-  Value hooks = config::Config::fromstring(std::string("h = dict(") + defaults + ")", ".py").get("h")->deep_copy();
+      "param_scheduler=dict(type='ParamSchedulerHook'), checkpoint=dict(type='CheckpointHook', "
+      "interval=1)";
+  Value hooks = config::Config::fromstring(std::string("h = dict(") + defaults + ")", ".py")
+                    .get("h")
+                    ->deep_copy();
   if (const Value* user = get(cfg_, "default_hooks")) {
-    if (!user->is_dict()) throw Error("TypeError", "default_hooks should be a dict, got " + user->repr());
+    if (!user->is_dict())
+      throw Error("TypeError", "default_hooks should be a dict, got " + user->repr());
     for (const auto& [k, v] : user->as_dict().entries()) {
-      if (v.is_none()) hooks.as_dict().erase(k);
-      else hooks.as_dict().set(k, v);
+      if (v.is_none())
+        hooks.as_dict().erase(k);
+      else
+        hooks.as_dict().set(k, v);
     }
   }
   auto add = [&](const Value& hook_cfg) {
-    if (!hook_cfg.is_dict()) throw Error("TypeError", "a hook must be a dict, got " + hook_cfg.repr());
+    if (!hook_cfg.is_dict())
+      throw Error("TypeError", "a hook must be a dict, got " + hook_cfg.repr());
     Value c = hook_cfg.deep_copy();
     Value priority;
     if (const Value* p = c.as_dict().find("priority")) {
@@ -211,7 +227,8 @@ void Runner::register_default_and_custom_hooks() {
   };
   for (const auto& [k, v] : hooks.as_dict().entries()) add(v);
   if (const Value* custom = get(cfg_, "custom_hooks")) {
-    if (!custom->is_sequence()) throw Error("TypeError", "custom_hooks should be a list, got " + custom->repr());
+    if (!custom->is_sequence())
+      throw Error("TypeError", "custom_hooks should be a list, got " + custom->repr());
     for (const auto& h : custom->items()) add(h);
   }
 }
@@ -250,12 +267,14 @@ std::shared_ptr<data::DataLoader> Runner::build_dataloader(const char* key, bool
 }
 
 OptimWrapper& Runner::optim_wrapper() {
-  if (!optim_wrapper_) throw Error("RuntimeError", "the optimizer wrapper is built by train(); there is none yet");
+  if (!optim_wrapper_)
+    throw Error("RuntimeError", "the optimizer wrapper is built by train(); there is none yet");
   return *optim_wrapper_;
 }
 
 TrainLoop& Runner::train_loop() {
-  if (!train_loop_) throw Error("RuntimeError", "the train loop is built by train(); there is none yet");
+  if (!train_loop_)
+    throw Error("RuntimeError", "the train loop is built by train(); there is none yet");
   return *train_loop_;
 }
 
@@ -286,8 +305,9 @@ void Runner::build_train_components() {
   scale_lr();
   param_schedulers_.clear();
   if (const Value* ps = get(cfg_, "param_scheduler"))
-    param_schedulers_ = build_param_schedulers(*ps, *optim_wrapper_, static_cast<std::int64_t>(train_loader_->num_batches()),
-                                               train_loop_->max_epochs(), train_loop_->max_iters());
+    param_schedulers_ = build_param_schedulers(
+        *ps, *optim_wrapper_, static_cast<std::int64_t>(train_loader_->num_batches()),
+        train_loop_->max_epochs(), train_loop_->max_iters());
   if (get(cfg_, "val_cfg")) {
     val_loader_ = build_dataloader("val_dataloader", false);
     val_loop_ = build_val_loop(*this, *cfg_.get("val_cfg"), val_loader_,
@@ -299,10 +319,12 @@ void Runner::scale_lr() {
   Value a = get_or(cfg_, "auto_scale_lr", Value());
   if (!a.is_dict() || !dict_get(a, "enable", Value(false)).truthy()) return;
   Value base = dict_get(a, "base_batch_size");
-  if (!base.is_int()) throw Error("KeyError", "auto_scale_lr needs `base_batch_size` (an int) when enabled");
+  if (!base.is_int())
+    throw Error("KeyError", "auto_scale_lr needs `base_batch_size` (an int) when enabled");
   double real_bs = static_cast<double>(world_size_ * train_loader_->options().batch_size);
   double ratio = real_bs / static_cast<double>(base.as_int());
-  logger_->info("LR is set based on batch size of " + std::to_string(base.as_int()) + " and the current batch size is " +
+  logger_->info("LR is set based on batch size of " + std::to_string(base.as_int()) +
+                " and the current batch size is " +
                 std::to_string(static_cast<long long>(real_bs)) + ". Scaling the original LR by " +
                 config::float_repr(ratio) + ".");
   auto lrs = optim_wrapper_->get_values("lr");
@@ -342,10 +364,11 @@ void Runner::train() {
       interrupt_save_ = false;
       env_.write_file_atomic(path_join(work_dir_, "last_checkpoint"), path_join(work_dir_, name));
       call_hook([&](Hook& h) { h.after_run(*this); });
-      std::string msg = "Training stopped by " + why + " at epoch " + std::to_string(train_loop_->epoch()) +
-                        ", iter " + std::to_string(train_loop_->iter()) + ". Saved " + path_join(work_dir_, name) +
-                        ". Resume with: mmcpp train " + cfg_.filename() + " --work-dir " + work_dir_ +
-                        " --resume";
+      std::string msg = "Training stopped by " + why + " at epoch " +
+                        std::to_string(train_loop_->epoch()) + ", iter " +
+                        std::to_string(train_loop_->iter()) + ". Saved " +
+                        path_join(work_dir_, name) + ". Resume with: mmcpp train " +
+                        cfg_.filename() + " --work-dir " + work_dir_ + " --resume";
       logger_->warning(msg);
       throw Error("KeyboardInterrupt", msg);
     }
@@ -355,7 +378,8 @@ void Runner::train() {
 }
 
 evaluation::Metrics Runner::val() {
-  if (!get(cfg_, "val_cfg")) throw Error("RuntimeError", "val() needs val_dataloader, val_cfg and val_evaluator");
+  if (!get(cfg_, "val_cfg"))
+    throw Error("RuntimeError", "val() needs val_dataloader, val_cfg and val_evaluator");
   val_loader_ = build_dataloader("val_dataloader", false);
   val_loop_ = build_val_loop(*this, *cfg_.get("val_cfg"), val_loader_,
                              evaluation::Evaluator::from_config(*cfg_.get("val_evaluator")));
@@ -390,7 +414,8 @@ void Runner::load_or_resume() {
     std::string last = path_join(work_dir_, "last_checkpoint");
     if (env_.exists(last)) {
       resume_from = env_.read_file(last);
-      while (!resume_from.empty() && std::isspace(static_cast<unsigned char>(resume_from.back()))) resume_from.pop_back();
+      while (!resume_from.empty() && std::isspace(static_cast<unsigned char>(resume_from.back())))
+        resume_from.pop_back();
     } else {
       logger_->info("Did not find last_checkpoint to be resumed.");
     }
@@ -408,7 +433,8 @@ void Runner::load_checkpoint(const std::string& path, bool strict) {
   io::PyObject ckpt = read_checkpoint(path);
   call_hook([&](Hook& h) { h.after_load_checkpoint(*this, ckpt); });
   LoadReport report = load_model_state_dict(*model_, ckpt, strict);
-  if (!report.summary().empty()) logger_->warning("The model and loaded state dict do not match exactly\n\n" + report.summary());
+  if (!report.summary().empty())
+    logger_->warning("The model and loaded state dict do not match exactly\n\n" + report.summary());
   resumed_or_loaded_ = true;
   logger_->info("Load checkpoint from " + path);
 }
@@ -417,22 +443,27 @@ void Runner::resume(const std::string& path) {
   io::PyObject ckpt = read_checkpoint(path);
   call_hook([&](Hook& h) { h.after_load_checkpoint(*this, ckpt); });
   LoadReport report = load_model_state_dict(*model_, ckpt, false);
-  if (!report.summary().empty()) logger_->warning("The model and loaded state dict do not match exactly\n\n" + report.summary());
+  if (!report.summary().empty())
+    logger_->warning("The model and loaded state dict do not match exactly\n\n" + report.summary());
   const io::PyObject& meta = ckpt.get("meta");
   if (train_loop_) train_loop_->set_counters(meta.get("epoch").as_int(), meta.get("iter").as_int());
-  if (const io::PyObject* s = meta.find("seed"); s && s->is_int() && static_cast<std::uint64_t>(s->as_int()) != seed_) {
+  if (const io::PyObject* s = meta.find("seed");
+      s && s->is_int() && static_cast<std::uint64_t>(s->as_int()) != seed_) {
     Value r = get_or(cfg_, "randomness", Value::dict(false));
     if (!dict_get(r, "seed").is_none())
-      logger_->warning("The value of random seed in the checkpoint \"" + std::to_string(s->as_int()) +
-                       "\" is different from the value in `randomness` config \"" + std::to_string(seed_) + "\"");
+      logger_->warning("The value of random seed in the checkpoint \"" +
+                       std::to_string(s->as_int()) +
+                       "\" is different from the value in `randomness` config \"" +
+                       std::to_string(seed_) + "\"");
     seed_ = static_cast<std::uint64_t>(s->as_int());
     torch::manual_seed(seed_);
   }
   if (train_loader_) {
     Value saved = meta.find("dataset_meta") ? from_py(meta.get("dataset_meta")) : Value();
     if (!saved.equals(train_loader_->dataset().metainfo()) && !saved.is_none())
-      logger_->warning("The dataset metainfo from the resumed checkpoint is different from the current training "
-                       "dataset, please check the correctness of the checkpoint or the training dataset.");
+      logger_->warning(
+          "The dataset metainfo from the resumed checkpoint is different from the current training "
+          "dataset, please check the correctness of the checkpoint or the training dataset.");
   }
   if (const io::PyObject* mh = ckpt.find("message_hub")) message_hub_.load_state_dict(from_py(*mh));
   if (const io::PyObject* opt = ckpt.find("optimizer"); opt && optim_wrapper_)
@@ -446,8 +477,8 @@ void Runner::resume(const std::string& path) {
   logger_->info("resumed epoch: " + std::to_string(epoch()) + ", iter: " + std::to_string(iter()));
 }
 
-void Runner::save_checkpoint(const std::string& out_dir, const std::string& filename, bool save_optimizer,
-                             bool save_param_scheduler, bool by_epoch,
+void Runner::save_checkpoint(const std::string& out_dir, const std::string& filename,
+                             bool save_optimizer, bool save_param_scheduler, bool by_epoch,
                              std::optional<std::pair<std::int64_t, std::int64_t>> epoch_iter) {
   io::PyObject meta = io::PyObject::dict();
   std::int64_t ep = by_epoch ? epoch() + 1 : epoch();
@@ -475,10 +506,12 @@ void Runner::save_checkpoint(const std::string& out_dir, const std::string& file
   ckpt.as_dict().set("meta", meta);
   ckpt.as_dict().set("state_dict", model_state_dict(*model_));
   ckpt.as_dict().set("message_hub", to_py(message_hub_.state_dict()));
-  if (save_optimizer && optim_wrapper_) ckpt.as_dict().set("optimizer", optim_state_to_py(optim_wrapper_->state_dict()));
+  if (save_optimizer && optim_wrapper_)
+    ckpt.as_dict().set("optimizer", optim_state_to_py(optim_wrapper_->state_dict()));
   if (save_param_scheduler && param_schedulers_.empty() && optim_wrapper_) {
-    logger_->warning("`save_param_scheduler` is True but `self.param_schedulers` is None, so skip saving "
-                     "parameter schedulers");
+    logger_->warning(
+        "`save_param_scheduler` is True but `self.param_schedulers` is None, so skip saving "
+        "parameter schedulers");
   } else if (save_param_scheduler) {
     io::PyObject list = io::PyObject::list();
     for (auto& s : param_schedulers_) list.items().push_back(to_py(s->state_dict()));

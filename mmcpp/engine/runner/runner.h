@@ -94,10 +94,10 @@ class Runner {
   // Runner.save_checkpoint: writes out_dir/filename atomically. meta epoch/iter
   // default to (epoch+1, iter) when by_epoch, else (epoch, iter+1), unless
   // `epoch_iter` gives them (MMEngine's `meta` argument).
-  void save_checkpoint(const std::string& out_dir, const std::string& filename,
-                       bool save_optimizer = true, bool save_param_scheduler = true,
-                       bool by_epoch = true,
-                       std::optional<std::pair<std::int64_t, std::int64_t>> epoch_iter = std::nullopt);
+  void save_checkpoint(
+      const std::string& out_dir, const std::string& filename, bool save_optimizer = true,
+      bool save_param_scheduler = true, bool by_epoch = true,
+      std::optional<std::pair<std::int64_t, std::int64_t>> epoch_iter = std::nullopt);
   // Weights only (load_from); strict=false logs missing/unexpected keys.
   void load_checkpoint(const std::string& path, bool strict = false);
   // Full state: model, optimizer, schedulers, counters, message hub, RNG.
@@ -151,7 +151,6 @@ class Runner {
   bool interrupt_save_ = false;
   std::atomic<bool> stop_{false};
   std::string stop_reason_;
-
 };
 
 }  // namespace mmcpp::engine
