@@ -531,6 +531,14 @@ std::string dump_python(const Value& top_level_dict) {
   return out;
 }
 
+std::string json_quote(const std::string& s) {
+  std::string out;
+  json_string(s, out);
+  return out;
+}
+
+std::string json_float_text(double d) { return json_float(d); }
+
 std::string dump_json(const Value& v) {
   std::string out;
   json_value(v, 0, out);

@@ -18,6 +18,11 @@ std::string dump_python(const Value& top_level_dict);
 // NaN/inf are written as NaN/Infinity/-Infinity like Python's json module.
 std::string dump_json(const Value& v);
 
+// A str as a JSON string literal (json.dumps, ensure_ascii) and a float as
+// Python's json writes it (repr digits, NaN, Infinity). Shared by every JSON writer.
+std::string json_quote(const std::string& s);
+std::string json_float_text(double d);
+
 // YAML block style, as yaml.dump(sort_keys=False) roughly does; tuples as lists.
 std::string dump_yaml(const Value& v);
 

@@ -1,5 +1,7 @@
 #include "mmcpp/config/lexer.h"
 
+#include "mmcpp/core/utf8.h"
+
 #include <cctype>
 #include <cstring>
 
@@ -30,24 +32,6 @@ namespace {
 
 bool is_ident_start(unsigned char c) { return std::isalpha(c) || c == '_' || c >= 0x80; }
 bool is_ident_char(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; }
-
-void append_utf8(std::string& out, unsigned long cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 class Lexer {
  public:
@@ -411,7 +395,7 @@ std::string decode_string_escapes(const std::string& body, const SourceText& sou
         if (cp > 0x10FFFF)
           source.fail("SyntaxError", "illegal Unicode character in escape", line, column);
         i += n;
-        append_utf8(out, cp);
+        utf8::append(out, static_cast<std::uint32_t>(cp));
         break;
       }
       case '0':
@@ -426,7 +410,7 @@ std::string decode_string_escapes(const std::string& body, const SourceText& sou
         for (int k = 0; k < 2 && i + 1 < body.size() && body[i + 1] >= '0' && body[i + 1] <= '7';
              ++k)
           cp = cp * 8 + (body[++i] - '0');
-        append_utf8(out, cp);
+        utf8::append(out, static_cast<std::uint32_t>(cp));
         break;
       }
       case 'N':

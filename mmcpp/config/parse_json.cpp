@@ -10,6 +10,7 @@
 
 #include "mmcpp/config/dump.h"
 #include "mmcpp/core/error.h"
+#include "mmcpp/core/utf8.h"
 
 namespace mmcpp::config {
 namespace {
@@ -23,24 +24,6 @@ double to_double(std::string_view text) {
     d = std::strtod(copy.c_str(), nullptr);  // strtod gives +-HUGE_VAL or 0
   }
   return d;
-}
-
-void append_utf8(char32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xc0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xe0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  }
 }
 
 class JsonParser {
@@ -227,7 +210,7 @@ class JsonParser {
               i_ = save;
           }
           // Lone surrogates cannot be UTF-8; they are written as their 3-byte form.
-          append_utf8(cp, out);
+          utf8::append(out, static_cast<std::uint32_t>(cp));
           break;
         }
         default:

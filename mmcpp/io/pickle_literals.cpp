@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "mmcpp/io/utf8.h"
+#include "mmcpp/core/utf8.h"
 
 namespace mmcpp::io::detail {
 

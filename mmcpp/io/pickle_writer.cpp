@@ -9,7 +9,7 @@
 #include "mmcpp/core/error.h"
 #include "mmcpp/io/dtypes.h"
 #include "mmcpp/io/pickle_globals.h"
-#include "mmcpp/io/utf8.h"
+#include "mmcpp/core/utf8.h"
 
 namespace mmcpp::io {
 namespace {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "mmcpp/config/dump.h"
 #include "mmcpp/config/value.h"
 #include "mmcpp/core/error.h"
 #include "mmcpp/registry/root.h"
@@ -20,84 +21,11 @@ bool has_extension(const std::string& file, const std::string& ext) {
   return last == ext;
 }
 
-void append_escape(std::string& out, unsigned code) {
-  char buf[8];
-  std::snprintf(buf, sizeof(buf), "\\u%04x", code);
-  out += buf;
-}
-
 }  // namespace
 
-std::string json_number(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
-  return config::float_repr(v);
-}
+std::string json_number(double v) { return config::json_float_text(v); }
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (std::size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        case '\b':
-          out += "\\b";
-          break;
-        case '\f':
-          out += "\\f";
-          break;
-        default:
-          // json's ESCAPE_ASCII: everything outside ' '..'~' (DEL included).
-          if (c < 0x20 || c == 0x7f) {
-            append_escape(out, c);
-          } else {
-            out += static_cast<char>(c);
-          }
-      }
-      ++i;
-      continue;
-    }
-    // Decode one UTF-8 sequence; ensure_ascii writes \uXXXX (surrogate pairs above BMP).
-    int len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-    unsigned code = len == 4 ? c & 0x07 : len == 3 ? c & 0x0F : c & 0x1F;
-    bool valid = len > 1 && i + len <= s.size();
-    for (int k = 1; valid && k < len; ++k) {
-      unsigned char cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) valid = false;
-      code = (code << 6) | (cc & 0x3F);
-    }
-    if (!valid) {
-      append_escape(out, 0xFFFD);
-      ++i;
-      continue;
-    }
-    if (code >= 0x10000) {
-      code -= 0x10000;
-      append_escape(out, 0xD800 + (code >> 10));
-      append_escape(out, 0xDC00 + (code & 0x3FF));
-    } else {
-      append_escape(out, code);
-    }
-    i += len;
-  }
-  out += "\"";
-  return out;
-}
+std::string json_string(const std::string& s) { return config::json_quote(s); }
 
 LocalVisBackend::LocalVisBackend(std::string img_save_dir, std::string config_save_file,
                                  std::string scalar_save_file)

@@ -1,4 +1,5 @@
-// UTF-8 helpers for the pickle reader/writer: pickles carry str as UTF-8
+// UTF-8 helpers shared by the config lexer, the JSON reader and the pickle
+// reader/writer. Pickles carry str as UTF-8
 // (Python's 'surrogatepass'), and protocol 2 carries bytes as latin-1 text.
 #pragma once
 
@@ -6,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace mmcpp::io::utf8 {
+namespace mmcpp::utf8 {
 
 inline void append(std::string& out, std::uint32_t cp) {
   if (cp < 0x80) {
@@ -92,4 +93,4 @@ inline bool to_latin1(const std::string& s, std::string& out) {
   return true;
 }
 
-}  // namespace mmcpp::io::utf8
+}  // namespace mmcpp::utf8
