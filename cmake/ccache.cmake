@@ -6,5 +6,7 @@ if(MMCPP_CCACHE)
   set(CMAKE_CXX_COMPILER_LAUNCHER
       ${CMAKE_COMMAND} -E env
       "CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime"
+      # Paths relative to the checkout: a fresh clone (as CI builds) hits the cache.
+      "CCACHE_BASEDIR=${CMAKE_SOURCE_DIR}" "CCACHE_NOHASHDIR=true"
       ${MMCPP_CCACHE})
 endif()
