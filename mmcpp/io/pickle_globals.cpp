@@ -19,8 +19,8 @@
 #include <ATen/ops/empty.h>
 
 #include "mmcpp/core/error.h"
-#include "mmcpp/io/dtypes.h"
 #include "mmcpp/core/utf8.h"
+#include "mmcpp/io/dtypes.h"
 
 namespace mmcpp::io::detail {
 namespace {

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/core/utf8.h"
 #include "mmcpp/io/pickle_globals.h"
 #include "mmcpp/io/pickle_literals.h"
-#include "mmcpp/core/utf8.h"
 
 namespace mmcpp::io {
 namespace {

@@ -7,9 +7,9 @@
 #include <ATen/ops/empty.h>
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/core/utf8.h"
 #include "mmcpp/io/dtypes.h"
 #include "mmcpp/io/pickle_globals.h"
-#include "mmcpp/core/utf8.h"
 
 namespace mmcpp::io {
 namespace {
