@@ -70,7 +70,7 @@ int train(const TrainArgs& a) {
       set_key(cfg, std::string(loader) + ".persistent_workers", Value(false));
   }
   if (a.resume_given) {
-    if (a.resume.empty() || a.resume[0] == "auto") {
+    if (a.resume.empty() || a.resume[0].empty() || a.resume[0] == "auto") {
       cfg.dict().as_dict().set(Value("resume"), Value(true));
       cfg.dict().as_dict().set(Value("load_from"), Value());
     } else {
