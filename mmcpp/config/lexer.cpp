@@ -346,39 +346,13 @@ std::string decode_string_escapes(const std::string& body, const SourceText& sou
       continue;
     }
     char e = body[++i];
+    if (char simple = utf8::python_simple_escape(e)) {
+      out += simple;
+      continue;
+    }
     switch (e) {
       case '\n':
         break;  // line continuation inside a string
-      case '\\':
-        out += '\\';
-        break;
-      case '\'':
-        out += '\'';
-        break;
-      case '"':
-        out += '"';
-        break;
-      case 'a':
-        out += '\a';
-        break;
-      case 'b':
-        out += '\b';
-        break;
-      case 'f':
-        out += '\f';
-        break;
-      case 'n':
-        out += '\n';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      case 't':
-        out += '\t';
-        break;
-      case 'v':
-        out += '\v';
-        break;
       case 'x':
       case 'u':
       case 'U': {

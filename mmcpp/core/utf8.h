@@ -9,6 +9,36 @@
 
 namespace mmcpp::utf8 {
 
+// The character a one-letter Python string escape stands for (\\ \' \" \a \b
+// \f \n \r \t \v), or 0 when `e` needs more handling (\x, \u, octal, ...).
+// Shared by the config lexer and the pickle reader's protocol-0 strings.
+inline char python_simple_escape(char e) {
+  switch (e) {
+    case '\\':
+      return '\\';
+    case '\'':
+      return '\'';
+    case '"':
+      return '"';
+    case 'a':
+      return '\a';
+    case 'b':
+      return '\b';
+    case 'f':
+      return '\f';
+    case 'n':
+      return '\n';
+    case 'r':
+      return '\r';
+    case 't':
+      return '\t';
+    case 'v':
+      return '\v';
+    default:
+      return 0;
+  }
+}
+
 inline void append(std::string& out, std::uint32_t cp) {
   if (cp < 0x80) {
     out += static_cast<char>(cp);

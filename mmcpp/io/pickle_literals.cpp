@@ -73,38 +73,12 @@ bool unescape_string(std::string_view s, std::string& out) {
     }
     if (++i >= s.size()) return false;
     char e = s[i];
+    if (char simple = utf8::python_simple_escape(e)) {
+      out += simple;
+      continue;
+    }
     switch (e) {
       case '\n':
-        break;
-      case '\\':
-        out += '\\';
-        break;
-      case '\'':
-        out += '\'';
-        break;
-      case '"':
-        out += '"';
-        break;
-      case 'a':
-        out += '\a';
-        break;
-      case 'b':
-        out += '\b';
-        break;
-      case 'f':
-        out += '\f';
-        break;
-      case 'n':
-        out += '\n';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      case 't':
-        out += '\t';
-        break;
-      case 'v':
-        out += '\v';
         break;
       case 'x': {
         if (i + 2 >= s.size()) return false;
