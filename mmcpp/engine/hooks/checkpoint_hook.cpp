@@ -15,11 +15,6 @@ using config::Value;
 
 namespace {
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // A sha256 of the checkpoint bytes names published files (<ckpt>-<sha[:8]>.pth).
 std::string sha256_hex(const std::string& data);
 
@@ -28,17 +23,11 @@ std::string sha256_hex(const std::string& data);
 std::string CheckpointHook::infer_rule(const std::string& key,
                                        const std::vector<std::string>& greater_keys,
                                        const std::vector<std::string>& less_keys) {
-  std::string k = lower(key);
-  for (const auto& g : greater_keys)
-    if (k == lower(g)) return "greater";
-  for (const auto& l : less_keys)
-    if (k == lower(l)) return "less";
-  for (const auto& g : greater_keys)
-    if (k.find(lower(g)) != std::string::npos) return "greater";
-  for (const auto& l : less_keys)
-    if (k.find(lower(l)) != std::string::npos) return "less";
-  throw Error("ValueError",
-              "Cannot infer the rule for key " + key + ", thus a specific rule must be specified.");
+  std::string rule = infer_metric_rule(key, greater_keys, less_keys);
+  if (rule.empty())
+    throw Error("ValueError", "Cannot infer the rule for key " + key +
+                                  ", thus a specific rule must be specified.");
+  return rule;
 }
 
 CheckpointHook::CheckpointHook(Options options) : o_(std::move(options)) {

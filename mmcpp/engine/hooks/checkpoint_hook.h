@@ -28,9 +28,8 @@ class CheckpointHook : public Hook {
     bool save_last = true;
     std::vector<std::string> save_best;  // empty: off; ["auto"]: first metric
     std::vector<std::string> rule;       // "greater" / "less" / "" (infer)
-    std::vector<std::string> greater_keys = {"acc", "top",   "AR@",  "auc",  "precision",
-                                             "mAP", "mDice", "mIoU", "mAcc", "aAcc"};
-    std::vector<std::string> less_keys = {"loss"};
+    std::vector<std::string> greater_keys = default_greater_keys();
+    std::vector<std::string> less_keys = default_less_keys();
     std::optional<std::string> filename_tmpl;
     std::vector<std::string> published_keys;
     std::int64_t save_begin = 0;

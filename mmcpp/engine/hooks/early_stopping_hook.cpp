@@ -14,12 +14,6 @@
 namespace mmcpp::engine {
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 // Python f'{x:.3f}'.
 std::string fixed3(double x) {
   if (std::isnan(x)) return "nan";
@@ -63,25 +57,11 @@ std::shared_ptr<EarlyStoppingHook> EarlyStoppingHook::from_config(registry::Buil
 }
 
 std::string EarlyStoppingHook::infer_rule(const std::string& monitor) {
-  static const std::vector<std::string> greater = {"acc", "top",   "AR@",  "auc",  "precision",
-                                                   "mAP", "mDice", "mIoU", "mAcc", "aAcc"};
-  static const std::vector<std::string> less = {"loss"};
-  std::string m = lower(monitor);
-  auto exact = [&m](const std::vector<std::string>& keys) {
-    return std::any_of(keys.begin(), keys.end(),
-                       [&m](const std::string& k) { return lower(k) == m; });
-  };
-  auto substr = [&m](const std::vector<std::string>& keys) {
-    return std::any_of(keys.begin(), keys.end(), [&m](const std::string& k) {
-      return m.find(lower(k)) != std::string::npos;
-    });
-  };
-  if (exact(greater)) return "greater";
-  if (exact(less)) return "less";
-  if (substr(greater)) return "greater";
-  if (substr(less)) return "less";
-  throw Error("ValueError",
-              "Cannot infer the rule for " + monitor + ", thus rule must be specified.");
+  std::string rule = infer_metric_rule(monitor, default_greater_keys(), default_less_keys());
+  if (rule.empty())
+    throw Error("ValueError",
+                "Cannot infer the rule for " + monitor + ", thus rule must be specified.");
+  return rule;
 }
 
 std::pair<bool, std::string> EarlyStoppingHook::check_stop_condition(double current_score) {

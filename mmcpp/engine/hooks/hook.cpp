@@ -100,4 +100,36 @@ bool Hook::is_last_train_epoch(Runner& runner) { return runner.epoch() + 1 == ru
 
 bool Hook::is_last_train_iter(Runner& runner) { return runner.iter() + 1 == runner.max_iters(); }
 
+namespace {
+std::string lower_case(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+}  // namespace
+
+std::string infer_metric_rule(const std::string& key, const std::vector<std::string>& greater_keys,
+                              const std::vector<std::string>& less_keys) {
+  std::string k = lower_case(key);
+  for (const auto& g : greater_keys)
+    if (k == lower_case(g)) return "greater";
+  for (const auto& l : less_keys)
+    if (k == lower_case(l)) return "less";
+  for (const auto& g : greater_keys)
+    if (k.find(lower_case(g)) != std::string::npos) return "greater";
+  for (const auto& l : less_keys)
+    if (k.find(lower_case(l)) != std::string::npos) return "less";
+  return "";
+}
+
+const std::vector<std::string>& default_greater_keys() {
+  static const std::vector<std::string> keys = {"acc", "top",   "AR@",  "auc",  "precision",
+                                                "mAP", "mDice", "mIoU", "mAcc", "aAcc"};
+  return keys;
+}
+
+const std::vector<std::string>& default_less_keys() {
+  static const std::vector<std::string> keys = {"loss"};
+  return keys;
+}
+
 }  // namespace mmcpp::engine

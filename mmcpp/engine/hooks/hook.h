@@ -39,6 +39,16 @@ std::string priority_name(int priority);
 // The 22 stages, in MMEngine's order (Hook.stages).
 const std::vector<std::string>& hook_stages();
 
+// The comparison rule for a metric name, as CheckpointHook and
+// EarlyStoppingHook infer it (case-insensitive): exact match in greater_keys,
+// then in less_keys, then substring matches in the same order. "greater",
+// "less", or "" when nothing applies.
+std::string infer_metric_rule(const std::string& key, const std::vector<std::string>& greater_keys,
+                              const std::vector<std::string>& less_keys);
+// MMEngine's defaults: acc, top, AR@, auc, precision, mAP, mDice, mIoU, mAcc, aAcc / loss.
+const std::vector<std::string>& default_greater_keys();
+const std::vector<std::string>& default_less_keys();
+
 class Hook {
  public:
   virtual ~Hook() = default;
