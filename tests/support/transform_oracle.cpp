@@ -52,6 +52,40 @@ bool close_values(const Value& a, const Value& b) {
   return a.equals(b);
 }
 
+// The README's Lighting rule: which output values had a float value in
+// [0, 255] (computed from the case's transform, its recorded alpha draw and
+// the input image).
+torch::Tensor lighting_in_range_mask(const TransformCase& c) {
+  const Value& t = *find(c.spec, "transform");
+  std::vector<double> eigval;
+  for (const Value& v : find(t, "eigval")->items()) eigval.push_back(v.as_number());
+  std::vector<std::vector<double>> eigvec;
+  for (const Value& row : find(t, "eigvec")->items()) {
+    eigvec.emplace_back();
+    for (const Value& v : row.items()) eigvec.back().push_back(v.as_number());
+  }
+  const Value* to_rgb_v = find(t, "to_rgb");
+  const bool to_rgb = to_rgb_v && to_rgb_v->truthy();
+  std::vector<double> alpha;
+  for (const Value& draw : find(c.spec, "draws")->items()) {
+    if (find(draw, "fn")->as_str() == "numpy.random.normal") {
+      for (const Value& v : find(draw, "result")->items()) alpha.push_back(v.as_number());
+    }
+  }
+  if (alpha.size() != eigval.size() || eigvec.size() != 3) {
+    throw std::runtime_error(c.name + ": cannot recompute the Lighting values from the case");
+  }
+  torch::Tensor in = pretrain::as_tensor(c.input).to(torch::kFloat64);  // (H, W, 3) BGR
+  if (to_rgb) in = in.flip(2);
+  std::vector<double> alter(3, 0.0);
+  for (std::size_t ch = 0; ch < 3; ++ch) {
+    for (std::size_t i = 0; i < eigval.size(); ++i)
+      alter[ch] += eigvec[ch][i] * alpha[i] * eigval[i];
+  }
+  torch::Tensor values = in + torch::tensor(alter, torch::kFloat64);
+  return (values >= 0) & (values <= 255);
+}
+
 }  // namespace
 
 std::vector<std::string> transform_case_names(const std::vector<std::string>& types) {
@@ -98,6 +132,21 @@ data::Results run_transform_case(const TransformCase& c) {
   for (const Value& call : find(c.spec, "random_method_returns")->items()) {
     recorded.emplace_back(find(call, "method")->as_str(), *find(call, "return"));
   }
+  // Draws MMCV makes outside @cache_randomness methods, which our transforms
+  // take through Rng::cached("numpy.random.<fn>"): mmcv.cutout's
+  // np.random.uniform(img_h) / uniform(img_w) (one argument) and
+  // adjust_lighting's np.random.normal(0, alphastd, n) (a size argument). In
+  // the single-transform cases they follow every cached method's draws.
+  if (const Value* draws = find(c.spec, "draws")) {
+    for (const Value& draw : draws->items()) {
+      const std::string fn = find(draw, "fn")->as_str();
+      const std::size_t nargs = find(draw, "args")->items().size();
+      if ((fn == "numpy.random.uniform" && nargs == 1) ||
+          (fn == "numpy.random.normal" && nargs == 3)) {
+        recorded.emplace_back(fn, *find(draw, "result"));
+      }
+    }
+  }
   Rng rng(static_cast<std::uint64_t>(find(c.spec, "seed")->as_int()));
   rng.replay(std::move(recorded));
   data::Results r = loaded_results(c);
@@ -123,10 +172,10 @@ void expect_matches_oracle(const TransformCase& c, const data::Results& got) {
   torch::Tensor mask = torch::ones_like(diff, torch::kBool);
   if (const Value* lighting = find(c.spec, "lighting_out_of_range");
       lighting && !lighting->is_none()) {
-    // Lighting wraps out-of-range floats without clipping: compare where the
-    // expected value is safely inside [0, 255] (the README's rule, approximated
-    // by excluding saturated outputs and their wrapped images).
-    mask = (e > 0) & (e < 255);
+    // Lighting casts without clipping, so out-of-range floats wrap: compare only
+    // where the float value input + sum_i eigvec[:, i] * alpha_i * eigval_i lies
+    // in [0, 255] (the README's rule).
+    mask = lighting_in_range_mask(c);
   }
   torch::Tensor d = diff.masked_select(mask);
   const std::int64_t worst = d.numel() ? d.max().item<std::int64_t>() : 0;

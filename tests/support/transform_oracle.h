@@ -37,6 +37,10 @@ data::Results loaded_results(const TransformCase& c);
 
 // Builds the transform (scope mmpretrain), replays the recorded random values
 // and applies it to loaded_results(). Also checks every recorded value was used.
+// Replayed: the @cache_randomness returns, then the draws MMCV makes outside
+// such methods (mmcv.cutout's np.random.uniform(n), adjust_lighting's
+// np.random.normal(0, std, n)) under the names "numpy.random.uniform" /
+// "numpy.random.normal", which the transforms pass to Rng::cached.
 data::Results run_transform_case(const TransformCase& c);
 
 // Compares `got` (the transform's "img") with the expected output under the
