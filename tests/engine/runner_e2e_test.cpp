@@ -334,6 +334,23 @@ TEST_F(SeedExample, AmpBfloat16OnCpuTrainsToTheDataLimit) {
     diff = std::max(diff, (w32[i] - w16[i]).abs().max().item<double>());
   EXPECT_GT(diff, 0.0);
   EXPECT_LT(diff, 0.05);
+
+  // Resuming an AMP run (optimizer state with `loss_scaler`) continues it exactly.
+  std::vector<std::string> two = {"train_dataloader.dataset.size=640",
+                                  "optim_wrapper.type=AmpOptimWrapper"};
+  auto with_epochs = [&](int n, bool resume) {
+    auto o = two;
+    o.push_back("train_cfg.max_epochs=" + std::to_string(n));
+    if (resume) o.push_back("resume=True");
+    return o;
+  };
+  Runner::from_cfg(config((root_ / "amp_full").string(), with_epochs(2, false)))->train();
+  Runner::from_cfg(config((root_ / "amp_cut").string(), with_epochs(1, false)))->train();
+  auto r = Runner::from_cfg(config((root_ / "amp_cut").string(), with_epochs(2, true)));
+  r->train();
+  EXPECT_EQ(r->iter(), 20);
+  expect_bit_identical((root_ / "amp_full" / "epoch_2.pth").string(),
+                       (root_ / "amp_cut" / "epoch_2.pth").string());
 }
 
 // auto_scale_lr (what `mmcpp train --auto-scale-lr` enables): every param group's
