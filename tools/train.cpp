@@ -10,6 +10,7 @@
 
 #include "mmcpp/config/config.h"
 #include "mmcpp/core/env.h"
+#include "mmcpp/core/error.h"
 #include "mmcpp/engine/runner/runner.h"
 #include "tools/subcommand.h"
 
@@ -36,9 +37,16 @@ void set_key(Config& cfg, const std::string& key, Value v) {
   cfg.merge_from_dict({{key, std::move(v)}});
 }
 
+// `cfg.<key>` of a top-level key: Python's AttributeError when the config lacks it.
+const Value& attribute(const Config& cfg, const std::string& key) {
+  const Value* v = cfg.get(key);
+  if (!v)
+    throw mmcpp::Error("AttributeError", "'ConfigDict' object has no attribute '" + key + "'");
+  return *v;
+}
+
 int train(const TrainArgs& a) {
   Config cfg = Config::fromfile(a.config);
-  if (!a.cfg_options.empty()) cfg.merge_from_dict(mmcpp::config::parse_cfg_options(a.cfg_options));
   cfg.dict().as_dict().set(Value("launcher"), Value(a.launcher));
   // work_dir: command line > config > ./work_dirs/<config name>
   if (!a.work_dir.empty()) {
@@ -47,17 +55,24 @@ int train(const TrainArgs& a) {
     cfg.dict().as_dict().set(Value("work_dir"), Value("./work_dirs/" + mmcpp::path_stem(a.config)));
   }
   if (a.amp) {
-    const Value* ow = cfg.get("optim_wrapper");
-    std::string type =
-        ow && ow->is_dict() && ow->as_dict().find("type") ? ow->as_dict().find("type")->str() : "";
-    if (type == "AmpOptimWrapper") {
-      std::cout << "AMP training is already enabled in your config.\n";
-    } else {
-      set_key(cfg, "optim_wrapper.type", Value("AmpOptimWrapper"));
-      set_key(cfg, "optim_wrapper.loss_scale", Value("dynamic"));
-    }
+    // cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    // cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    const Value& ow = attribute(cfg, "optim_wrapper");
+    if (!ow.is_dict())
+      throw mmcpp::Error("AttributeError",
+                         "'" + ow.type_name() + "' object has no attribute 'type'");
+    bool has_loss_scale = ow.as_dict().contains("loss_scale");
+    set_key(cfg, "optim_wrapper.type", Value("AmpOptimWrapper"));
+    if (!has_loss_scale) set_key(cfg, "optim_wrapper.loss_scale", Value("dynamic"));
   }
-  if (a.auto_scale_lr) set_key(cfg, "auto_scale_lr.enable", Value(true));
+  if (a.auto_scale_lr) {
+    // cfg.auto_scale_lr.enable = True
+    const Value& asl = attribute(cfg, "auto_scale_lr");
+    if (!asl.is_dict())
+      throw mmcpp::Error("AttributeError",
+                         "'" + asl.type_name() + "' object has no attribute 'enable'");
+    set_key(cfg, "auto_scale_lr.enable", Value(true));
+  }
   if (a.no_validate) {
     for (const char* k : {"val_cfg", "val_dataloader", "val_evaluator"})
       cfg.dict().as_dict().set(Value(k), Value());
@@ -78,6 +93,8 @@ int train(const TrainArgs& a) {
       cfg.dict().as_dict().set(Value("load_from"), Value(a.resume[0]));
     }
   }
+  // As MMPretrain's merge_args: --cfg-options last, over everything above.
+  if (!a.cfg_options.empty()) cfg.merge_from_dict(mmcpp::config::parse_cfg_options(a.cfg_options));
 
   auto runner = mmcpp::engine::Runner::from_cfg(cfg);
   runner->train();

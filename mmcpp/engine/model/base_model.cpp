@@ -68,8 +68,13 @@ std::pair<torch::Tensor, NamedTensors> BaseModel::parse_losses(const NamedTensor
 }
 
 NamedTensors BaseModel::train_step(const data::DataBatch& batch, OptimWrapper& optim_wrapper) {
-  data::DataBatch data = data_preprocessor_->forward(batch, true);
-  ModelOutput out = forward(data, ForwardMode::Loss);
+  ModelOutput out;
+  {
+    // Mixed precision (AmpOptimWrapper) covers preprocessing and forward only.
+    auto context = optim_wrapper.optim_context(*this);
+    data::DataBatch data = data_preprocessor_->forward(batch, true);
+    out = forward(data, ForwardMode::Loss);
+  }
   auto [loss, log_vars] = parse_losses(out.losses);
   optim_wrapper.update_params(loss);
   // Logged values are detached scalars.

@@ -39,6 +39,8 @@ class BaseModel : public torch::nn::Module {
 
   virtual ModelOutput forward(const data::DataBatch& batch, ForwardMode mode) = 0;
 
+  // Preprocessing and forward run inside optim_wrapper.optim_context(*this)
+  // (autocast with AmpOptimWrapper); parse_losses and update_params outside.
   // Returns log variables: "loss" (the total) first, then each loss term.
   virtual NamedTensors train_step(const data::DataBatch& batch, OptimWrapper& optim_wrapper);
   virtual data::DataSamples val_step(const data::DataBatch& batch);

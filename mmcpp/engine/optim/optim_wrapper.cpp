@@ -185,6 +185,13 @@ bool OptimWrapper::should_sync() const {
   return (inner_count_ + 1) % accumulative_counts_ == 0 || inner_count_ + 1 == max_counts_;
 }
 
+std::unique_ptr<OptimContext> OptimWrapper::optim_context(torch::nn::Module& /*model*/) {
+  // MMEngine enters model.no_sync() when !should_sync() and the model has it
+  // (DistributedDataParallel). Models here are never DDP-wrapped modules, so, as
+  // for MMEngine's non-distributed models, the context is empty.
+  return std::make_unique<OptimContext>();
+}
+
 torch::Tensor OptimWrapper::scale_loss(const torch::Tensor& loss) {
   std::int64_t factor;
   if (accumulative_counts_ == 1) {

@@ -79,6 +79,15 @@ struct OptimizerStateDict {
   std::vector<config::Value> param_groups;
   // MMEngine's pseudo group without its 'params' placeholder; None with one group.
   config::Value base_param_settings;
+  // AmpOptimWrapper's GradScaler.state_dict() (a dict, {} when the scaler is
+  // disabled); None for other wrappers.
+  config::Value loss_scaler;
+};
+
+// What optim_context() returns: the context lasts as long as the guard lives.
+class OptimContext {
+ public:
+  virtual ~OptimContext() = default;
 };
 
 class OptimWrapper {
@@ -104,6 +113,10 @@ class OptimWrapper {
   // Whether the coming backward should all-reduce gradients (DDP no_sync).
   bool should_sync() const;
   void initialize_count_status(std::int64_t init_counts, std::int64_t max_counts);
+  // The context BaseModel::train_step wraps preprocessing + forward in (MMEngine's
+  // `with optim_wrapper.optim_context(model)`): DDP's no_sync on iterations that
+  // do not update, autocast in AmpOptimWrapper.
+  virtual std::unique_ptr<OptimContext> optim_context(torch::nn::Module& model);
 
   torch::optim::Optimizer& optimizer() { return *optimizer_; }
   std::shared_ptr<torch::optim::Optimizer> optimizer_ptr() { return optimizer_; }
@@ -132,10 +145,10 @@ class OptimWrapper {
   std::map<std::string, double>& base_param_settings() { return base_param_settings_; }
 
   // Optimizer state as PyTorch's state_dict (with base_param_settings).
-  OptimizerStateDict state_dict();
+  virtual OptimizerStateDict state_dict();
   // Loads options, extra keys and per-parameter state; group and parameter
   // counts must match (ValueError as PyTorch).
-  void load_state_dict(const OptimizerStateDict& state);
+  virtual void load_state_dict(const OptimizerStateDict& state);
 
   // Total gradient norm of the last clip (clip_grad type 'norm'), for logging
   // `train/grad_norm`.

@@ -187,6 +187,8 @@ PyObject optim_state_to_py(const OptimizerStateDict& sd) {
   out.as_dict().set("param_groups", groups);
   if (!sd.base_param_settings.is_none())
     out.as_dict().set("base_param_settings", to_py(sd.base_param_settings));
+  // AmpOptimWrapper.state_dict() adds the GradScaler's state last.
+  if (!sd.loss_scaler.is_none()) out.as_dict().set("loss_scaler", to_py(sd.loss_scaler));
   return out;
 }
 
@@ -201,6 +203,7 @@ OptimizerStateDict optim_state_from_py(const PyObject& obj) {
   }
   for (const auto& g : obj.get("param_groups").items()) sd.param_groups.push_back(from_py(g));
   if (const PyObject* b = obj.find("base_param_settings")) sd.base_param_settings = from_py(*b);
+  if (const PyObject* l = obj.find("loss_scaler")) sd.loss_scaler = from_py(*l);
   return sd;
 }
 

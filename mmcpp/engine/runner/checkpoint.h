@@ -42,7 +42,7 @@ LoadReport load_model_state_dict(torch::nn::Module& module, const io::PyObject& 
 
 // OptimWrapper.state_dict() as the pickled dict PyTorch writes: {'state':
 // {index: {...}}, 'param_groups': [{..., 'params': [indices]}]} (+ MMEngine's
-// 'base_param_settings'), and back.
+// 'base_param_settings', AmpOptimWrapper's 'loss_scaler'), and back.
 io::PyObject optim_state_to_py(const OptimizerStateDict& state);
 OptimizerStateDict optim_state_from_py(const io::PyObject& state);
 

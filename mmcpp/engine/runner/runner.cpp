@@ -318,18 +318,21 @@ void Runner::build_train_components() {
 void Runner::scale_lr() {
   Value a = get_or(cfg_, "auto_scale_lr", Value());
   if (!a.is_dict() || !dict_get(a, "enable", Value(false)).truthy()) return;
+  if (!a.as_dict().contains("base_batch_size"))
+    throw Error("AssertionError", "Lack of `base_batch_size` in `auto_scale_lr`.");
   Value base = dict_get(a, "base_batch_size");
-  if (!base.is_int())
-    throw Error("KeyError", "auto_scale_lr needs `base_batch_size` (an int) when enabled");
+  if (!base.is_number())
+    throw Error("TypeError", "auto_scale_lr.base_batch_size must be a number, got " + base.repr());
   double real_bs = static_cast<double>(world_size_ * train_loader_->options().batch_size);
-  double ratio = real_bs / static_cast<double>(base.as_int());
-  logger_->info("LR is set based on batch size of " + std::to_string(base.as_int()) +
+  double ratio = real_bs / base.as_number();
+  logger_->info("LR is set based on batch size of " + base.repr() +
                 " and the current batch size is " +
                 std::to_string(static_cast<long long>(real_bs)) + ". Scaling the original LR by " +
                 config::float_repr(ratio) + ".");
-  auto lrs = optim_wrapper_->get_values("lr");
-  for (auto& v : lrs) v *= ratio;
-  optim_wrapper_->set_values("lr", lrs);
+  // MMEngine scales `wrapper.optimizer.param_groups`: the pseudo group
+  // base_param_settings keeps its lr.
+  for (std::size_t g = 0; g < optim_wrapper_->optimizer().param_groups().size(); ++g)
+    optim_wrapper_->set_value(g, "lr", optim_wrapper_->get_value(g, "lr") * ratio);
 }
 
 void Runner::train() {
