@@ -118,7 +118,8 @@ bool CenterCrop::transform(data::Results& results, Rng& rng) const {
   store_image(results, out);
   results.info.as_dict().set(Value("pad_shape"), hw_of(results.img()));
   if (auto it = results.arrays.find("gt_seg_map"); it != results.arrays.end()) {
-    it->second = as_tensor(imcrop(as_mat(it->second.contiguous()), x1, y1, x2, y2));
+    const torch::Tensor seg = it->second.contiguous();
+    it->second = tensor_of(imcrop(as_mat(seg), x1, y1, x2, y2), seg);
   }
   crop_bboxes(results, x1, y1, o_.clip_object_border);
   return true;

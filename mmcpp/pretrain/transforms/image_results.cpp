@@ -16,8 +16,28 @@ cv::Mat image_mat(data::Results& results) {
   return as_mat(img);
 }
 
+torch::Tensor tensor_of(const cv::Mat& m, const torch::Tensor& source) {
+  if (m.u != nullptr || m.empty()) return as_tensor(m);  // owns (or shares) its buffer
+  if (source.defined() && source.dim() >= 2 && source.stride(1) > 0) {
+    const auto* base = static_cast<const std::uint8_t*>(source.data_ptr());
+    const std::int64_t elem = source.element_size();
+    const std::int64_t row_bytes = source.stride(0) * elem, col_bytes = source.stride(1) * elem;
+    const std::int64_t offset = m.data - base;
+    if (offset >= 0 && row_bytes > 0 && static_cast<std::int64_t>(m.step[0]) == row_bytes) {
+      const std::int64_t row = offset / row_bytes, col_bytes_in = offset % row_bytes;
+      if (col_bytes_in % col_bytes == 0) {
+        const std::int64_t col = col_bytes_in / col_bytes;
+        if (row + m.rows <= source.size(0) && col + m.cols <= source.size(1)) {
+          return source.slice(0, row, row + m.rows).slice(1, col, col + m.cols);
+        }
+      }
+    }
+  }
+  return as_tensor(m.clone());
+}
+
 void store_image(data::Results& results, const cv::Mat& m, bool full_shape) {
-  torch::Tensor t = as_tensor(m);
+  torch::Tensor t = tensor_of(m, results.has_img() ? results.img() : torch::Tensor());
   results.set_img(t);
   if (full_shape) results.info.as_dict().set(Value("img_shape"), shape_of(t));
 }

@@ -20,8 +20,15 @@ namespace mmcpp::pretrain {
 cv::Mat image_mat(data::Results& results);
 
 // results['img'] = m (no copy); img_shape = (H, W), or img.shape (H, W[, C])
-// when `full_shape` (MMPretrain's crops write the whole shape).
+// when `full_shape` (MMPretrain's crops write the whole shape). `m` may be a
+// view into the current image (a crop of image_mat()): see tensor_of.
 void store_image(data::Results& results, const cv::Mat& m, bool full_shape = false);
+
+// A tensor holding `m` without copying. A Mat that owns its buffer is wrapped
+// (as_tensor); a Mat that only aliases memory (as_mat's views and their ROIs)
+// keeps nothing alive, so when it lies inside `source` it becomes a slice of
+// `source` (sharing its storage), and otherwise a copy.
+torch::Tensor tensor_of(const cv::Mat& m, const torch::Tensor& source);
 
 // numpy's img.shape / img.shape[:2] of the results' image tensor.
 config::Value shape_of(const torch::Tensor& img);

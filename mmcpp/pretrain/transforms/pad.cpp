@@ -92,7 +92,8 @@ bool Pad::transform(data::Results& results, Rng&) const {
 
   if (auto it = results.arrays.find("gt_seg_map"); it != results.arrays.end()) {
     const Value* seg_val = o_.pad_val.as_dict().find("seg");
-    cv::Mat seg = as_mat(it->second.contiguous());
+    const torch::Tensor seg_tensor = it->second.contiguous();  // alive while `seg` is used
+    cv::Mat seg = as_mat(seg_tensor);
     const PadVal pv = image_pad_val(seg_val ? *seg_val : Value(255),
                                     static_cast<int>(it->second.dim()), seg.channels());
     it->second = as_tensor(impad_to_shape(seg, out.rows, out.cols, pv, o_.padding_mode));

@@ -128,7 +128,8 @@ void Resize::apply(data::Results& results, const Value& scale) const {
 
   resize_bboxes(results, w_scale, h_scale, o_.clip_object_border);
   if (auto it = results.arrays.find("gt_seg_map"); it != results.arrays.end()) {
-    cv::Mat seg = as_mat(it->second.contiguous());
+    const torch::Tensor seg_tensor = it->second.contiguous();  // alive while `seg` is used
+    cv::Mat seg = as_mat(seg_tensor);
     cv::Mat seg_out;
     if (o_.keep_ratio) {
       seg_out = target.is_number() ? imrescale(seg, target.as_number(), "nearest", o_.backend)

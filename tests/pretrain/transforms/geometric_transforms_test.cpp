@@ -281,6 +281,14 @@ TEST(GeometricTransforms, CropsAreViews) {
   EXPECT_LT(crop, base + storage_bytes) << "CenterCrop copied the pixels";
   EXPECT_EQ(r.img().sizes().vec(), (std::vector<std::int64_t>{16, 16, 3}));
   EXPECT_EQ(r.info.as_dict().find("img_shape")->repr(), "(16, 16)");
+  // The view keeps the original storage alive (nothing else holds it here).
+  EXPECT_TRUE(torch::equal(r.img(), test_image().slice(0, 16, 32).slice(1, 24, 40)));
+
+  auto random_crop = build("dict(type='RandomCrop', crop_size=(20, 30))");
+  data::Results rc = results_with(test_image());
+  const torch::Tensor original = rc.img();
+  ASSERT_TRUE(random_crop->transform(rc, rng));
+  EXPECT_TRUE(rc.img().storage().is_alias_of(original.storage())) << "RandomCrop copied";
 }
 
 TEST(GeometricTransforms, ResizeRecordsScales) {
