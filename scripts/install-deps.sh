@@ -8,6 +8,7 @@ packages=(
   build-essential cmake ninja-build ccache
   libtorch-dev libopencv-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libopenblas0-pthread
+  zlib1g-dev
   dataset-fashion-mnist
   clang-format
 )
