@@ -9,6 +9,7 @@ packages=(
   libtorch-dev libopencv-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libopenblas0-pthread
   libplplot-dev plplot-driver-cairo pkg-config
+  zlib1g-dev
   dataset-fashion-mnist
   clang-format
 )
