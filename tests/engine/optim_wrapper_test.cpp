@@ -160,13 +160,13 @@ TEST(BuildOptimWrapper, DefaultsAndUnsupported) {
         build_optim_wrapper(net, dict({{"optimizer", dict({{"type", "SGD"}, {"lr", 0.01}})},
                                        {"paramwise_cfg", dict({{"norm_decay_mult", 0.0}})}}));
       },
-      "NotImplementedError", "paramwise_cfg is not supported yet (issue 4)");
+      "ValueError", "base_wd should not be None");
   expect_error(
       [&] {
         build_optim_wrapper(net, dict({{"optimizer", dict({{"type", "SGD"}, {"lr", 0.01}})},
                                        {"constructor", "LayerDecayOptimWrapperConstructor"}}));
       },
-      "NotImplementedError", "constructor");
+      "KeyError", "LayerDecayOptimWrapperConstructor is not in the");
   expect_error(
       [&] {
         build_optim_wrapper(net, dict({{"type", "OptimWrapper"}}));

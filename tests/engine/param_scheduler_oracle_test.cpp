@@ -4,13 +4,11 @@
 // schedulers stepped after each iteration, epoch-based ones after each epoch,
 // ReduceOnPlateau* after each validation with the recorded metrics.
 //
-// Most cases get their two param groups from paramwise_cfg custom_keys, which
-// build_optim_wrapper does not support yet (issue 4). For the toy model of the
-// oracle (backbone.weight, head.weight) this test builds those groups by hand,
-// as DefaultOptimWrapperConstructor would: group 1 (head) gets
-// lr = lr * lr_mult, weight_decay = weight_decay * decay_mult and the other
-// custom keys, group 0 the defaults.
+// Most cases get their two param groups from paramwise_cfg custom_keys (one group
+// per parameter of the toy model), built by build_optim_wrapper as the Runner does.
 #include <gtest/gtest.h>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/linear.h>
 #include <torch/types.h>
 
 #include <cmath>
@@ -37,46 +35,21 @@ std::vector<Value> scheduler_cfgs(const Value& v) {
   return {v};
 }
 
-// The OptimWrapper the Runner would build for the toy model.
-std::shared_ptr<OptimWrapper> make_wrapper(const Value& ow_cfg, std::vector<torch::Tensor>& keep) {
-  torch::Tensor backbone = torch::zeros({2, 2}, torch::requires_grad());
-  torch::Tensor head = torch::zeros({1, 2}, torch::requires_grad());
-  keep = {backbone, head};
-  const auto& d = ow_cfg.as_dict();
-  Value opt_cfg = *d.find("optimizer");
-  Value rest = Value::dict(false);
-  for (const auto& [k, v] : d.entries())
-    if (k.str() != "optimizer" && k.str() != "paramwise_cfg") rest.as_dict().set(k, v);
-  std::shared_ptr<torch::optim::Optimizer> optimizer;
-  std::vector<std::pair<std::string, double>> head_extras;
-  const Value* paramwise = d.find("paramwise_cfg");
-  if (!paramwise) {
-    optimizer = registry::OPTIMIZERS().build(opt_cfg, Value(), {{"params", std::any(keep)}});
-  } else {
-    // DefaultOptimWrapperConstructor with custom_keys={'head': {...}} on this model.
-    const Value& custom = *paramwise->as_dict().find("custom_keys")->as_dict().find("head");
-    const auto& od = opt_cfg.as_dict();
-    Value head_opts = Value::dict(false);
-    double lr_mult = 1.0;
-    if (auto* m = custom.as_dict().find("lr_mult")) lr_mult = m->as_number();
-    head_opts.as_dict().set(Value("lr"), Value(od.find("lr")->as_number() * lr_mult));
-    if (auto* wd = od.find("weight_decay")) {
-      double decay_mult = 1.0;
-      if (auto* m = custom.as_dict().find("decay_mult")) decay_mult = m->as_number();
-      head_opts.as_dict().set(Value("weight_decay"), Value(wd->as_number() * decay_mult));
-    }
-    for (const auto& [k, v] : custom.as_dict().entries()) {
-      if (k.str() == "lr_mult" || k.str() == "decay_mult")
-        head_extras.emplace_back(k.str(), v.as_number());
-      else
-        head_opts.as_dict().set(k, v);
-    }
-    std::vector<ParamGroupSpec> specs = {{{backbone}, Value()}, {{head}, head_opts}};
-    optimizer = registry::OPTIMIZERS().build(opt_cfg, Value(), {{"params", std::any(specs)}});
+// The oracle's toy model: two bias-free Linear layers, `backbone` (2 -> 2) and
+// `head` (2 -> 1).
+struct ToyModel : torch::nn::Module {
+  ToyModel() {
+    register_module("backbone", torch::nn::Linear(torch::nn::LinearOptions(2, 2).bias(false)));
+    register_module("head", torch::nn::Linear(torch::nn::LinearOptions(2, 1).bias(false)));
   }
-  auto ow = registry::OPTIM_WRAPPERS().build(rest, Value(), {{"optimizer", std::any(optimizer)}});
-  for (const auto& [k, v] : head_extras) ow->set_value(1, k, v);
-  return ow;
+};
+
+// The OptimWrapper the Runner builds for the toy model: build_optim_wrapper, so
+// the two-group cases get their groups from the real paramwise constructor.
+std::shared_ptr<OptimWrapper> make_wrapper(const Value& ow_cfg, std::vector<torch::Tensor>& keep) {
+  ToyModel model;
+  keep = model.parameters();
+  return build_optim_wrapper(model, ow_cfg);
 }
 
 std::string close(double expected, double actual) {

@@ -14,6 +14,7 @@
 #include <set>
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/engine/optim/optim_wrapper_constructor.h"
 #include "mmcpp/registry/root.h"
 
 namespace mmcpp::engine {
@@ -496,7 +497,8 @@ void OptimWrapper::load_state_dict(const OptimizerStateDict& sd) {
 
 // ---- building -----------------------------------------------------------------------------
 
-std::shared_ptr<OptimWrapper> build_optim_wrapper(torch::nn::Module& model, const Value& cfg) {
+std::shared_ptr<OptimWrapper> build_optim_wrapper(torch::nn::Module& model, const Value& cfg,
+                                                  Logger* logger) {
   if (!cfg.is_dict())
     throw Error("TypeError",
                 "optim_wrapper should be a dict, got " + cfg.type_name() + " " + cfg.repr());
@@ -506,29 +508,12 @@ std::shared_ptr<OptimWrapper> build_optim_wrapper(torch::nn::Module& model, cons
   Value paramwise = d.find("paramwise_cfg") ? *d.find("paramwise_cfg") : Value();
   d.erase("constructor");
   d.erase("paramwise_cfg");
-  if (!constructor.is_none() &&
-      !(constructor.is_str() && constructor.as_str() == "DefaultOptimWrapperConstructor"))
-    throw Error("NotImplementedError", "optim_wrapper.constructor=" + constructor.repr() +
-                                           " is not supported yet (issue 4)");
-  if (!paramwise.is_none() && !paramwise.is_dict())
-    throw Error("TypeError", "paramwise_cfg should be None or a dict, but got " +
-                                 paramwise.type_name() + " " + paramwise.repr());
-  if (paramwise.is_dict() && !paramwise.as_dict().empty())
-    throw Error("NotImplementedError",
-                "paramwise_cfg is not supported yet (issue 4): " + paramwise.repr());
-  const Value* optimizer_cfg = d.find("optimizer");
-  if (!optimizer_cfg)
-    throw Error("AssertionError",
-                "`optim_wrapper_cfg` must contain \"optimizer\" config, got " + cfg.repr());
-  Value opt_cfg = *optimizer_cfg;
-  d.erase("optimizer");
-  if (!d.contains("type")) d.set(Value("type"), Value("OptimWrapper"));
-
-  std::vector<torch::Tensor> params = model.parameters();
-  std::shared_ptr<optim::Optimizer> optimizer =
-      registry::OPTIMIZERS().build(opt_cfg, Value(), {{"params", std::any(params)}});
-  return registry::OPTIM_WRAPPERS().build(wrapper_cfg, Value(),
-                                          {{"optimizer", std::any(optimizer)}});
+  if (constructor.is_none()) constructor = Value("DefaultOptimWrapperConstructor");
+  Value ctor_cfg = Value::dict(false);
+  ctor_cfg.as_dict().set(Value("type"), constructor);
+  ctor_cfg.as_dict().set(Value("optim_wrapper_cfg"), wrapper_cfg);
+  ctor_cfg.as_dict().set(Value("paramwise_cfg"), paramwise);
+  return registry::OPTIM_WRAPPER_CONSTRUCTORS().build(ctor_cfg)->build(model, logger);
 }
 
 }  // namespace mmcpp::engine

@@ -28,6 +28,9 @@
 namespace torch::nn {
 class Module;
 }
+namespace mmcpp {
+class Logger;
+}
 
 namespace mmcpp::engine {
 
@@ -134,9 +137,9 @@ class OptimWrapper {
 
   // {"lr": [per group...]}; with several groups the pseudo group's value comes
   // first under "base_lr" (MMEngine logs it).
-  std::map<std::string, std::vector<double>> get_lr();
+  virtual std::map<std::string, std::vector<double>> get_lr();
   // {"momentum": [per optimizer group]}: `momentum`, else betas[0], else 0.
-  std::map<std::string, std::vector<double>> get_momentum();
+  virtual std::map<std::string, std::vector<double>> get_momentum();
   // Values of a hyper-parameter for each group of num_groups().
   std::vector<double> get_values(const std::string& name);
   void set_values(const std::string& name, const std::vector<double>& values);
@@ -177,11 +180,13 @@ class OptimWrapper {
   bool error_if_nonfinite_ = false;
 };
 
-// Runner.build_optim_wrapper: `cfg` is the optim_wrapper dict. Its type defaults
-// to OptimWrapper; `optimizer` is built through OPTIMIZERS over
-// model.parameters() (one group). `paramwise_cfg` and non-default `constructor`
-// are not supported yet: a NotImplementedError, never silently ignored.
+// mmengine.optim.build_optim_wrapper: `cfg` is the optim_wrapper dict. Its
+// `constructor` (default 'DefaultOptimWrapperConstructor', an
+// OPTIM_WRAPPER_CONSTRUCTORS type) is built with optim_wrapper_cfg = the rest of
+// `cfg` and paramwise_cfg = cfg's `paramwise_cfg`, then called with the model.
+// The constructor's messages (paramwise_options ...) go to `logger` when given.
 std::shared_ptr<OptimWrapper> build_optim_wrapper(torch::nn::Module& model,
-                                                  const config::Value& cfg);
+                                                  const config::Value& cfg,
+                                                  Logger* logger = nullptr);
 
 }  // namespace mmcpp::engine

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/engine/optim/optim_wrapper_dict.h"
 #include "mmcpp/engine/runner/checkpoint.h"
 #include "mmcpp/engine/runner/log_processor.h"
 #include "mmcpp/registry/plugins.h"
@@ -35,6 +36,12 @@ const Value* get(const config::Config& cfg, const char* key) {
 Value get_or(const config::Config& cfg, const char* key, Value dflt) {
   const Value* v = get(cfg, key);
   return v ? *v : dflt;
+}
+
+// d[key] when present and not None.
+const Value* get_or_none(const Value& d, const char* key) {
+  const Value* v = d.as_dict().find(key);
+  return v && !v->is_none() ? v : nullptr;
 }
 
 Value dict_get(const Value& d, const char* key, Value dflt = Value()) {
@@ -301,13 +308,46 @@ void Runner::build_train_components() {
                 "train() needs train_dataloader, train_cfg and optim_wrapper in the config");
   train_loader_ = build_dataloader("train_dataloader", true);
   train_loop_ = build_train_loop(*this, *cfg_.get("train_cfg"), train_loader_);
-  optim_wrapper_ = build_optim_wrapper(*model_, *cfg_.get("optim_wrapper"));
+  const Value& ow = *cfg_.get("optim_wrapper");
+  // Runner.build_optim_wrapper: without `optimizer` and `constructor` every value
+  // would have to be a built OptimWrapper, which a config cannot hold.
+  if (ow.is_dict() && !get_or_none(ow, "optimizer") && !ow.as_dict().contains("constructor") &&
+      !ow.as_dict().empty()) {
+    const auto& first = ow.as_dict().entries().front();
+    throw Error("ValueError",
+                "each item mush be an optimizer object when \"type\" and \"constructor\" are "
+                "not in optimizer, but got " +
+                    first.first.str() + "=" + first.second.repr());
+  }
+  if (ow.is_dict() && ow.as_dict().empty())
+    optim_wrapper_ = std::make_shared<OptimWrapperDict>(OptimWrapperDict::Items{});
+  else
+    optim_wrapper_ = build_optim_wrapper(*model_, ow, logger_.get());
   scale_lr();
   param_schedulers_.clear();
-  if (const Value* ps = get(cfg_, "param_scheduler"))
-    param_schedulers_ = build_param_schedulers(
-        *ps, *optim_wrapper_, static_cast<std::int64_t>(train_loader_->num_batches()),
-        train_loop_->max_epochs(), train_loop_->max_iters());
+  named_param_schedulers_.clear();
+  if (const Value* ps = get(cfg_, "param_scheduler")) {
+    auto epoch_length = static_cast<std::int64_t>(train_loader_->num_batches());
+    if (auto* dict = dynamic_cast<OptimWrapperDict*>(optim_wrapper_.get())) {
+      // Runner.build_param_scheduler: a dict without `type` is keyed like the
+      // wrappers; anything else applies to every wrapper.
+      for (const auto& [name, wrapper] : dict->items()) {
+        Value one = *ps;
+        if (ps->is_dict() && !ps->as_dict().contains("type")) {
+          const Value* v = ps->as_dict().find(name);
+          if (!v) throw Error("KeyError", "param_scheduler has no entry '" + name + "'");
+          one = *v;
+        }
+        auto built = build_param_schedulers(one, *wrapper, epoch_length, train_loop_->max_epochs(),
+                                            train_loop_->max_iters());
+        param_schedulers_.insert(param_schedulers_.end(), built.begin(), built.end());
+        named_param_schedulers_.emplace_back(name, std::move(built));
+      }
+    } else {
+      param_schedulers_ = build_param_schedulers(
+          *ps, *optim_wrapper_, epoch_length, train_loop_->max_epochs(), train_loop_->max_iters());
+    }
+  }
   if (get(cfg_, "val_cfg")) {
     val_loader_ = build_dataloader("val_dataloader", false);
     val_loop_ = build_val_loop(*this, *cfg_.get("val_cfg"), val_loader_,
@@ -329,10 +369,17 @@ void Runner::scale_lr() {
                 " and the current batch size is " +
                 std::to_string(static_cast<long long>(real_bs)) + ". Scaling the original LR by " +
                 config::float_repr(ratio) + ".");
-  // MMEngine scales `wrapper.optimizer.param_groups`: the pseudo group
-  // base_param_settings keeps its lr.
-  for (std::size_t g = 0; g < optim_wrapper_->optimizer().param_groups().size(); ++g)
-    optim_wrapper_->set_value(g, "lr", optim_wrapper_->get_value(g, "lr") * ratio);
+  // MMEngine scales `wrapper.optimizer.param_groups` of every wrapper: the pseudo
+  // group base_param_settings keeps its lr.
+  std::vector<OptimWrapper*> wrappers = {optim_wrapper_.get()};
+  if (auto* dict = dynamic_cast<OptimWrapperDict*>(optim_wrapper_.get())) {
+    wrappers.clear();
+    for (const auto& [name, w] : dict->items()) wrappers.push_back(w.get());
+  }
+  for (auto* w : wrappers) {
+    for (std::size_t g = 0; g < w->optimizer().param_groups().size(); ++g)
+      w->set_value(g, "lr", w->get_value(g, "lr") * ratio);
+  }
 }
 
 void Runner::train() {
@@ -469,9 +516,29 @@ void Runner::resume(const std::string& path) {
           "dataset, please check the correctness of the checkpoint or the training dataset.");
   }
   if (const io::PyObject* mh = ckpt.find("message_hub")) message_hub_.load_state_dict(from_py(*mh));
-  if (const io::PyObject* opt = ckpt.find("optimizer"); opt && optim_wrapper_)
+  auto* dict = dynamic_cast<OptimWrapperDict*>(optim_wrapper_.get());
+  if (const io::PyObject* opt = ckpt.find("optimizer"); opt && dict) {
+    // {name: optimizer state} (OptimWrapperDict.state_dict).
+    if (!opt->is_dict())
+      throw Error("TypeError",
+                  "the checkpoint's optimizer state should be a dict of states by "
+                  "optimizer name for an OptimWrapperDict, got " +
+                      opt->type_name());
+    std::vector<std::pair<std::string, OptimizerStateDict>> states;
+    for (const auto& [k, v] : opt->as_dict().entries())
+      states.emplace_back(k.is_str() ? k.as_str() : k.repr(), optim_state_from_py(v));
+    dict->load_state_dicts(states);
+  } else if (opt && optim_wrapper_) {
     optim_wrapper_->load_state_dict(optim_state_from_py(*opt));
-  if (const io::PyObject* ps = ckpt.find("param_schedulers"); ps && !param_schedulers_.empty()) {
+  }
+  if (const io::PyObject* ps = ckpt.find("param_schedulers"); ps && dict) {
+    for (auto& [name, schedulers] : named_param_schedulers_) {
+      const io::PyObject* saved = ps->is_dict() ? ps->find(name) : nullptr;
+      if (!saved) continue;
+      for (std::size_t i = 0; i < schedulers.size() && i < saved->size(); ++i)
+        schedulers[i]->load_state_dict(from_py(saved->at(static_cast<std::int64_t>(i))));
+    }
+  } else if (ps && !param_schedulers_.empty()) {
     for (std::size_t i = 0; i < param_schedulers_.size() && i < ps->size(); ++i)
       param_schedulers_[i]->load_state_dict(from_py(ps->at(static_cast<std::int64_t>(i))));
   }
@@ -509,12 +576,27 @@ void Runner::save_checkpoint(const std::string& out_dir, const std::string& file
   ckpt.as_dict().set("meta", meta);
   ckpt.as_dict().set("state_dict", model_state_dict(*model_));
   ckpt.as_dict().set("message_hub", to_py(message_hub_.state_dict()));
-  if (save_optimizer && optim_wrapper_)
+  auto* dict = dynamic_cast<OptimWrapperDict*>(optim_wrapper_.get());
+  if (save_optimizer && dict) {
+    io::PyObject states = io::PyObject::dict();
+    for (auto& [name, state] : dict->state_dicts())
+      states.as_dict().set(name, optim_state_to_py(state));
+    ckpt.as_dict().set("optimizer", states);
+  } else if (save_optimizer && optim_wrapper_) {
     ckpt.as_dict().set("optimizer", optim_state_to_py(optim_wrapper_->state_dict()));
+  }
   if (save_param_scheduler && param_schedulers_.empty() && optim_wrapper_) {
     logger_->warning(
         "`save_param_scheduler` is True but `self.param_schedulers` is None, so skip saving "
         "parameter schedulers");
+  } else if (save_param_scheduler && dict) {
+    io::PyObject named = io::PyObject::dict();
+    for (auto& [name, schedulers] : named_param_schedulers_) {
+      io::PyObject list = io::PyObject::list();
+      for (auto& s : schedulers) list.items().push_back(to_py(s->state_dict()));
+      named.as_dict().set(name, list);
+    }
+    ckpt.as_dict().set("param_schedulers", named);
   } else if (save_param_scheduler) {
     io::PyObject list = io::PyObject::list();
     for (auto& s : param_schedulers_) list.items().push_back(to_py(s->state_dict()));

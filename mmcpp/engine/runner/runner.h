@@ -135,6 +135,10 @@ class Runner {
   std::shared_ptr<BaseModel> model_;
   std::shared_ptr<OptimWrapper> optim_wrapper_;
   std::vector<std::shared_ptr<ParamScheduler>> param_schedulers_;
+  // With an OptimWrapperDict: the schedulers of each wrapper by its name (MMEngine's
+  // dict of lists, as checkpoints store them); param_schedulers_ holds them all.
+  std::vector<std::pair<std::string, std::vector<std::shared_ptr<ParamScheduler>>>>
+      named_param_schedulers_;
   std::shared_ptr<TrainLoop> train_loop_;
   std::shared_ptr<ValLoop> val_loop_;
   std::shared_ptr<TestLoop> test_loop_;
