@@ -15,6 +15,8 @@
 
 #include "mmcpp/core/error.h"
 #include "mmcpp/engine/optim/optim_wrapper_constructor.h"
+#include "mmcpp/engine/optim/options.h"
+#include "mmcpp/engine/optim/param_state.h"
 #include "mmcpp/registry/root.h"
 
 namespace mmcpp::engine {
@@ -27,15 +29,17 @@ namespace {
 const std::set<std::string> kPythonOnlyFlags = {"maximize", "foreach", "differentiable",
                                                 "capturable", "fused"};
 
-// Flattened options ("betas" -> betas0/betas1) of an options struct, as numbers.
+// Flattened options (tuples such as "betas" -> betas0/betas1/...) of an options
+// struct, as numbers.
 std::map<std::string, double> flatten_options(const optim::OptimizerOptions& o) {
   std::map<std::string, double> out;
-  for (const auto& name : option_names(o)) {
-    if (name == "betas") {
-      out["betas0"] = get_option(o, "betas0");
-      out["betas1"] = get_option(o, "betas1");
+  for (const auto& f : option_fields(const_cast<optim::OptimizerOptions&>(o))) {
+    if (!f.is_present() || f.kind == OptionField::Kind::kConstant) continue;
+    if (f.kind == OptionField::Kind::kTuple) {
+      for (std::size_t i = 0; i < f.tuple.size(); ++i)
+        out[f.name + std::to_string(i)] = *f.tuple[i];
     } else {
-      out[name] = get_option(o, name);
+      out[f.name] = get_option(o, f.name);
     }
   }
   return out;
@@ -50,10 +54,6 @@ std::optional<double> as_scalar(const Value& v) {
 
 std::string state_key(const torch::Tensor& p) {
   return c10::guts::to_string(p.unsafeGetTensorImpl());
-}
-
-torch::Tensor step_tensor(std::int64_t step) {
-  return torch::tensor(static_cast<float>(step));  // PyTorch 1.13 keeps a 0-dim float32
 }
 
 }  // namespace
@@ -261,7 +261,8 @@ void OptimWrapper::set_value(std::size_t group, const std::string& name, double 
   std::size_t n = optimizer_->param_groups().size();
   if (group < n) {
     auto& g = optimizer_->param_groups()[group];
-    if (has_group_option(g, name))
+    // Optional fields (LARS's lars_exclude) become present when set.
+    if (has_group_option(g, name) || (g.has_options() && is_option_field(g.options(), name)))
       set_group_option(g, name, v);
     else
       extras(group)[name] = v;
@@ -327,36 +328,8 @@ OptimizerStateDict OptimWrapper::state_dict() {
     for (const auto& p : group.params()) {
       indices.items().push_back(Value(index));
       auto it = state.find(state_key(p));
-      if (it != state.end() && it->second) {
-        auto& entry = sd.state[index];
-        auto* s = it->second.get();
-        if (auto* st = dynamic_cast<optim::SGDParamState*>(s)) {
-          entry.emplace_back("momentum_buffer", st->momentum_buffer());
-        } else if (auto* st = dynamic_cast<optim::AdamParamState*>(s)) {
-          entry.emplace_back("step", step_tensor(st->step()));
-          entry.emplace_back("exp_avg", st->exp_avg());
-          entry.emplace_back("exp_avg_sq", st->exp_avg_sq());
-          if (st->max_exp_avg_sq().defined())
-            entry.emplace_back("max_exp_avg_sq", st->max_exp_avg_sq());
-        } else if (auto* st = dynamic_cast<optim::AdamWParamState*>(s)) {
-          entry.emplace_back("step", step_tensor(st->step()));
-          entry.emplace_back("exp_avg", st->exp_avg());
-          entry.emplace_back("exp_avg_sq", st->exp_avg_sq());
-          if (st->max_exp_avg_sq().defined())
-            entry.emplace_back("max_exp_avg_sq", st->max_exp_avg_sq());
-        } else if (auto* st = dynamic_cast<optim::RMSpropParamState*>(s)) {
-          entry.emplace_back("step", step_tensor(st->step()));
-          entry.emplace_back("square_avg", st->square_avg());
-          if (st->momentum_buffer().defined())
-            entry.emplace_back("momentum_buffer", st->momentum_buffer());
-          if (st->grad_avg().defined()) entry.emplace_back("grad_avg", st->grad_avg());
-        } else if (auto* st = dynamic_cast<optim::AdagradParamState*>(s)) {
-          entry.emplace_back("step", step_tensor(st->step()));
-          entry.emplace_back("sum", st->sum());
-        } else {
-          throw Error("TypeError", "state_dict: unsupported optimizer state type");
-        }
-      }
+      if (it != state.end() && it->second)
+        sd.state[index] = export_param_state(*optimizer_, *it->second);
       ++index;
     }
     g.as_dict().set(Value("params"), indices);
@@ -380,15 +353,12 @@ OptimizerStateDict OptimWrapper::state_dict() {
 
 namespace {
 
-std::int64_t step_of(const torch::Tensor& t) {
-  if (!t.defined()) return 0;
-  return static_cast<std::int64_t>(t.item<double>());
-}
-
 // A saved buffer moved to the parameter's device and (floating) dtype, as
-// PyTorch's Optimizer.load_state_dict casts state.
-torch::Tensor cast_like(const torch::Tensor& t, const torch::Tensor& param) {
+// PyTorch's Optimizer.load_state_dict casts state (`step` keeps its dtype).
+torch::Tensor cast_like(const torch::Tensor& t, const torch::Tensor& param,
+                        const std::string& name) {
   if (!t.defined()) return t;
+  if (name == "step") return t.clone();
   if (t.is_floating_point()) return t.to(param.device(), param.scalar_type()).clone();
   return t.to(param.device()).clone();
 }
@@ -418,19 +388,20 @@ void OptimWrapper::load_state_dict(const OptimizerStateDict& sd) {
   // Options and extra keys: the saved dicts replace the groups' (Python semantics).
   for (std::size_t gi = 0; gi < groups.size(); ++gi) {
     auto& opts = groups[gi].options();
+    for (auto& f : option_fields(opts))  // keys only some groups have start absent
+      if (f.present) *f.present = false;
     std::map<std::string, double> ex;
     for (const auto& [k, v] : sd.param_groups[gi].as_dict().entries()) {
       std::string key = k.str();
-      if (key == "params" || kPythonOnlyFlags.count(key)) continue;
-      if (key == "betas" && has_option(opts, "betas0")) {
+      if (key == "params") continue;
+      if (is_option_field(opts, key)) {  // fields of the options struct, `betas` included
         Value d = Value::dict(false);
-        d.as_dict().set(Value("betas"), v);
+        d.as_dict().set(Value(key), v);
         options_from_value(opts, d, "load_state_dict");
+      } else if (kPythonOnlyFlags.count(key)) {
+        continue;
       } else if (auto x = as_scalar(v)) {
-        if (has_option(opts, key))
-          set_option(opts, key, *x);
-        else
-          ex[key] = *x;
+        ex[key] = *x;
       }
       // Non-numeric extra keys (strings of paramwise constructors) have no slot here.
     }
@@ -439,54 +410,24 @@ void OptimWrapper::load_state_dict(const OptimizerStateDict& sd) {
   // Per-parameter state, keyed by the flat index.
   auto& state = optimizer_->state();
   state.clear();
-  const auto& defaults = optimizer_->defaults();
   for (const auto& [index, entries] : sd.state) {
     if (index < 0 || index >= static_cast<std::int64_t>(flat.size()))
       throw Error("KeyError", "optimizer state for parameter index " + std::to_string(index) +
                                   " but the optimizer has " + std::to_string(flat.size()));
     const torch::Tensor& p = flat[index];
-    std::map<std::string, torch::Tensor> e(entries.begin(), entries.end());
-    auto get = [&](const char* k) {
-      auto it = e.find(k);
-      return it == e.end() ? torch::Tensor() : cast_like(it->second, p);
-    };
-    std::unique_ptr<optim::OptimizerParamState> s;
-    if (dynamic_cast<const optim::SGDOptions*>(&defaults)) {
-      if (!get("momentum_buffer").defined()) continue;  // PyTorch's None buffer
-      auto st = std::make_unique<optim::SGDParamState>();
-      st->momentum_buffer(get("momentum_buffer"));
-      s = std::move(st);
-    } else if (dynamic_cast<const optim::AdamOptions*>(&defaults)) {
-      auto st = std::make_unique<optim::AdamParamState>();
-      st->step(step_of(e["step"])).exp_avg(get("exp_avg")).exp_avg_sq(get("exp_avg_sq"));
-      st->max_exp_avg_sq(get("max_exp_avg_sq"));
-      s = std::move(st);
-    } else if (dynamic_cast<const optim::AdamWOptions*>(&defaults)) {
-      auto st = std::make_unique<optim::AdamWParamState>();
-      st->step(step_of(e["step"])).exp_avg(get("exp_avg")).exp_avg_sq(get("exp_avg_sq"));
-      st->max_exp_avg_sq(get("max_exp_avg_sq"));
-      s = std::move(st);
-    } else if (dynamic_cast<const optim::RMSpropOptions*>(&defaults)) {
-      auto st = std::make_unique<optim::RMSpropParamState>();
-      st->step(step_of(e["step"])).square_avg(get("square_avg"));
-      st->momentum_buffer(get("momentum_buffer")).grad_avg(get("grad_avg"));
-      s = std::move(st);
-    } else if (dynamic_cast<const optim::AdagradOptions*>(&defaults)) {
-      auto st = std::make_unique<optim::AdagradParamState>();
-      st->step(step_of(e["step"])).sum(get("sum"));
-      s = std::move(st);
-    } else {
-      throw Error("TypeError", "load_state_dict: unsupported optimizer type");
-    }
+    std::map<std::string, torch::Tensor> buffers;
+    for (const auto& [name, t] : entries) buffers[name] = cast_like(t, p, name);
+    auto s = import_param_state(*optimizer_, buffers);
+    if (!s) continue;
     state[state_key(p)] = std::move(s);
   }
   if (sd.base_param_settings.is_dict()) {
     std::map<std::string, double> base;
     for (const auto& [k, v] : sd.base_param_settings.as_dict().entries()) {
       std::string key = k.str();
-      if (key == "betas" && v.is_sequence() && v.items().size() == 2) {
-        base["betas0"] = v.items()[0].as_number();
-        base["betas1"] = v.items()[1].as_number();
+      if (v.is_sequence()) {  // betas
+        for (std::size_t i = 0; i < v.items().size(); ++i)
+          if (auto x = as_scalar(v.items()[i])) base[key + std::to_string(i)] = *x;
       } else if (key != "params" && !kPythonOnlyFlags.count(key)) {
         if (auto x = as_scalar(v)) base[key] = *x;
       }

@@ -34,11 +34,12 @@ class Logger;
 
 namespace mmcpp::engine {
 
-// A scalar hyper-parameter of a LibTorch param group by its PyTorch name ("lr",
-// "momentum", "dampening", "weight_decay", "nesterov", "eps", "amsgrad", "alpha",
-// "centered", "lr_decay", "initial_accumulator_value") or "betas0"/"betas1" for
-// the two entries of Adam's `betas`. Flags read as 0/1. Supports SGD, Adam, AdamW,
-// RMSprop and Adagrad options; get/set of an unknown name is a KeyError.
+// A scalar hyper-parameter of a param group by its PyTorch name ("lr",
+// "momentum", "weight_decay", "nesterov", "eta", ...) or "betas0"/"betas1"/...
+// for the entries of a tuple option such as `betas`. Flags read as 0/1. Works
+// for every optimizer whose options describe their fields (options.h: LibTorch's
+// five and every NamedOptions); get of an unknown name is a KeyError, and so is
+// set of a name that is no field of the options.
 double get_group_option(torch::optim::OptimizerParamGroup& group, const std::string& name);
 void set_group_option(torch::optim::OptimizerParamGroup& group, const std::string& name, double v);
 bool has_group_option(torch::optim::OptimizerParamGroup& group, const std::string& name);
@@ -47,7 +48,7 @@ double get_option(const torch::optim::OptimizerOptions& options, const std::stri
 void set_option(torch::optim::OptimizerOptions& options, const std::string& name, double v);
 bool has_option(const torch::optim::OptimizerOptions& options, const std::string& name);
 // PyTorch's option names of these options, in PyTorch's order, with `betas` as one
-// name (its value a 2-tuple).
+// name (its value a tuple); optional keys (LARS's lars_exclude) only when set.
 std::vector<std::string> option_names(const torch::optim::OptimizerOptions& options);
 // Options as a Python-like dict (floats, bools, `betas` tuple).
 config::Value options_to_value(const torch::optim::OptimizerOptions& options);
@@ -56,7 +57,8 @@ config::Value options_to_value(const torch::optim::OptimizerOptions& options);
 void options_from_value(torch::optim::OptimizerOptions& options, const config::Value& dict,
                         const std::string& component);
 
-// OPTIMIZERS factories (optimizers.cpp: SGD, Adam, AdamW, RMSprop, Adagrad) take
+// OPTIMIZERS factories (optimizers.cpp: SGD, Adam, AdamW, RMSprop, Adagrad;
+// adamax.cpp; MMPretrain's in mmcpp/pretrain/engine/optimizers) take
 // their parameters, PyTorch's first argument, as the non-config object "params":
 // either a std::vector<torch::Tensor> (one group) or a std::vector<ParamGroupSpec>.
 //
@@ -74,8 +76,9 @@ struct OptimizerStateDict {
   // Per-parameter buffers by flat parameter index (groups in order), with
   // PyTorch's names: SGD `momentum_buffer`; Adam(W) `step`, `exp_avg`,
   // `exp_avg_sq`, `max_exp_avg_sq` (amsgrad); RMSprop `step`, `square_avg`,
-  // `momentum_buffer`, `grad_avg`; Adagrad `step`, `sum`. `step` is a 0-dim
-  // float32 tensor as in PyTorch 1.13. An undefined tensor stands for None.
+  // `momentum_buffer`, `grad_avg`; Adagrad `step`, `sum`; other optimizers
+  // through their ParamStateIO (param_state.h). `step` is a 0-dim float32
+  // tensor as in PyTorch 1.13. An undefined tensor stands for None.
   std::map<std::int64_t, std::vector<std::pair<std::string, torch::Tensor>>> state;
   // One dict per group: options (PyTorch names, `betas` a tuple), the extra keys
   // (initial_lr, ...), then 'params': list of flat indices.
