@@ -73,21 +73,6 @@ cv::Mat warp(const cv::Mat& img, const cv::Mat& matrix, cv::Size size, int flags
 
 }  // namespace
 
-int cv2_interp_code(const std::string& interpolation) {
-  static const std::map<std::string, int> codes = {{"nearest", cv::INTER_NEAREST},
-                                                   {"bilinear", cv::INTER_LINEAR},
-                                                   {"bicubic", cv::INTER_CUBIC},
-                                                   {"area", cv::INTER_AREA},
-                                                   {"lanczos", cv::INTER_LANCZOS4}};
-  auto it = codes.find(interpolation);
-  if (it == codes.end()) {
-    throw Error("KeyError", "'" + interpolation +
-                                "': interpolation must be one of 'nearest', 'bilinear', "
-                                "'bicubic', 'area', 'lanczos'");
-  }
-  return it->second;
-}
-
 cv::Mat imrotate(const cv::Mat& img, double angle, std::optional<cv::Point2d> center, double scale,
                  const FillValue& border_value, const std::string& interpolation, bool auto_bound,
                  const std::string& border_mode) {

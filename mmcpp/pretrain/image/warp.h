@@ -4,6 +4,8 @@
 // cutout. Images are uint8 (or any cv2 type for the warps) BGR Mats.
 #pragma once
 
+#include "mmcpp/pretrain/image/geometric.h"
+
 #include <opencv2/core.hpp>
 
 #include <optional>
@@ -25,9 +27,7 @@ struct FillValue {
   static FillValue tuple(std::vector<double> v) { return {std::move(v), true, false}; }
 };
 
-// cv2 interpolation flag of MMCV's name ('nearest', 'bilinear', 'bicubic',
-// 'area', 'lanczos'); KeyError otherwise.
-int cv2_interp_code(const std::string& interpolation);
+// cv2_interp_code (MMCV's interpolation names -> cv2 flags) is in geometric.h.
 
 // mmcv.imrotate: positive angles rotate clockwise about `center` (w, h)
 // (default: the image centre ((w-1)/2, (h-1)/2)); auto_bound grows the output
