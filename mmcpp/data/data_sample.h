@@ -7,8 +7,10 @@
 
 #include <torch/types.h>
 
+#include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,6 +59,10 @@ struct DataBatch {
   torch::Tensor inputs;                   // stacked (N, ...) when stackable
   std::vector<torch::Tensor> input_list;  // one per sample when not stacked
   DataSamples data_samples;
+  // Seed of batch-level randomness (batch augments such as Mixup): set by the
+  // DataLoader from (seed, epoch, batch index), so it does not depend on worker
+  // threads and a resumed run draws the same; unset for batches made elsewhere.
+  std::optional<std::uint64_t> seed;
 
   std::size_t size() const {
     return inputs.defined() ? static_cast<std::size_t>(inputs.size(0))

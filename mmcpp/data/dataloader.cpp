@@ -83,6 +83,11 @@ bool bool_key(const Dict& cfg, const char* key, bool dflt) {
 
 }  // namespace
 
+std::uint64_t batch_seed(std::uint64_t seed, std::int64_t epoch, std::size_t k) {
+  // Salted ("batchsee"), so batch k never shares a seed with sample index k.
+  return sample_seed(seed ^ 0x6261746368736565ull, epoch, k);
+}
+
 DataLoader::DataLoader(std::shared_ptr<BaseDataset> dataset, std::shared_ptr<Sampler> sampler,
                        std::shared_ptr<CollateFunction> collate, DataLoaderOptions options,
                        std::uint64_t seed, bool training, int rank, int world_size)
@@ -223,6 +228,15 @@ DataBatch DataLoader::build(std::int64_t epoch, std::size_t k) const {
     samples.push_back(dataset_->get(item.index, ctx));
   }
   DataBatch out = (*collate_)(samples);
+  // An infinite stream's batch has one identity however (epoch, k) names it.
+  std::int64_t seed_epoch = epoch;
+  std::size_t seed_k = k;
+  if (sampler_->infinite() && num_batches() > 0) {
+    const std::size_t n = num_batches(), g = static_cast<std::size_t>(epoch) * n + k;
+    seed_epoch = static_cast<std::int64_t>(g / n);
+    seed_k = g % n;
+  }
+  out.seed = batch_seed(seed_, seed_epoch, seed_k);
   if (options_.pin_memory && out.inputs.defined() && at::hasCUDA())
     out.inputs = out.inputs.pin_memory();
   return out;
@@ -243,10 +257,12 @@ void DataLoader::start_epoch(std::int64_t epoch, std::size_t start) {
   end_ = sampler_->infinite() ? kEndless : num_batches();
   next_to_deliver_ = next_to_schedule_ = std::min(start, end_);
   if (!sampler_->infinite()) order(epoch);  // once, before the workers race for it
+  if (options_.num_workers > 0) threads_scope_ = std::make_unique<WorkerThreadsScope>();
   for (int i = 0; i < options_.num_workers; ++i) workers_.emplace_back([this] { worker_loop(); });
 }
 
 void DataLoader::worker_loop() {
+  use_one_intra_op_thread();  // the workers already use the cores in parallel
   const std::size_t in_flight =
       static_cast<std::size_t>(options_.num_workers) * options_.prefetch_factor;
   std::unique_lock<std::mutex> lock(mutex_);
@@ -277,7 +293,13 @@ void DataLoader::worker_loop() {
 
 bool DataLoader::next(DataBatch& out) {
   std::unique_lock<std::mutex> lock(mutex_);
-  if (next_to_deliver_ >= end_) return false;
+  if (next_to_deliver_ >= end_) {
+    // The epoch is over: release the idle workers and their WorkerThreadsScope.
+    const bool idle_workers = !workers_.empty();
+    lock.unlock();
+    if (idle_workers) stop();
+    return false;
+  }
   const std::size_t k = next_to_deliver_;
   if (workers_.empty()) {
     ++next_to_deliver_;
@@ -316,6 +338,7 @@ void DataLoader::stop() {
   }
   cv_work_.notify_all();
   for (std::thread& t : workers) t.join();
+  threads_scope_.reset();
   std::lock_guard<std::mutex> lock(mutex_);
   stopping_ = false;
   ready_.clear();

@@ -12,6 +12,14 @@
 // epoch e is a pure function of (seed, e, k): `batch(e, k)` builds it directly, so
 // results never depend on num_workers or timing, and a resumed run can jump.
 //
+// Every batch carries DataBatch::seed = batch_seed(seed, e, k) for batch-level
+// randomness (the data preprocessor's batch augments).
+//
+// While workers run, each makes its LibTorch ops single-threaded
+// (use_one_intra_op_thread) and the loader holds a WorkerThreadsScope, so
+// libraries with their own pools (OpenCV) go serial too; both keep the workers
+// from oversubscribing the cores the main thread's intra-op pool computes on.
+//
 // With an infinite sampler (InfiniteSampler) the stream never ends: next() always
 // yields, and batch k of "epoch" e is batch e * num_batches() + k of the stream,
 // so start_epoch(0, i) and start_epoch(i / n, i % n) continue at the same place.
@@ -27,6 +35,7 @@
 #include <vector>
 
 #include "mmcpp/config/value.h"
+#include "mmcpp/core/threads.h"
 #include "mmcpp/data/base_dataset.h"
 #include "mmcpp/data/collate.h"
 #include "mmcpp/data/sampler.h"
@@ -42,6 +51,10 @@ struct DataLoaderOptions {
   std::int64_t num_batch_per_epoch = -1;  // -1: all; else the dataset is sliced
   std::size_t prefetch_factor = 2;        // batches in flight per worker
 };
+
+// The seed of batch k of epoch e (DataBatch::seed): a mix of the loader's seed,
+// e and k, distinct from every sample seed (sample_seed).
+std::uint64_t batch_seed(std::uint64_t seed, std::int64_t epoch, std::size_t k);
 
 class DataLoader {
  public:
@@ -106,6 +119,7 @@ class DataLoader {
   std::map<std::size_t, DataBatch> ready_;
   std::map<std::size_t, std::exception_ptr> failed_;
   std::vector<std::thread> workers_;
+  std::unique_ptr<WorkerThreadsScope> threads_scope_;  // while workers_ run
   std::mutex mutex_;
   std::condition_variable cv_work_, cv_ready_;
   bool stopping_ = false;
