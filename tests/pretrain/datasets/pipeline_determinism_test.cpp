@@ -1,5 +1,5 @@
 // The determinism proof on real data and real random transforms:
-// Fashion-MNIST through RandomCrop(padding) + RandomFlip + RandomErasing +
+// Fashion-MNIST through RandomCrop(padding) + RandomFlip + RandomResizedCrop +
 // PackInputs gives identical batches with 0, 1 and 4 loader threads, batch k of
 // epoch e can be built directly, and another epoch draws other augmentations.
 #include <gtest/gtest.h>
@@ -21,8 +21,8 @@ std::shared_ptr<data::DataLoader> make_loader(int num_workers) {
       "loader = dict(batch_size=16, num_workers=" + std::to_string(num_workers) +
           ", dataset=dict(type='FashionMNIST', data_root='" + kFashionMnist +
           "', test_mode=True, indices=200, pipeline=[dict(type='RandomCrop', crop_size=28, "
-          "padding=4), dict(type='RandomFlip', prob=0.5), dict(type='RandomErasing', "
-          "erase_prob=0.5, mode='rand'), dict(type='PackInputs')]), "
+          "padding=4), dict(type='RandomFlip', prob=0.5), dict(type='RandomResizedCrop', "
+          "scale=24), dict(type='PackInputs')]), "
           "sampler=dict(type='DefaultSampler', shuffle=True))",
       ".py");
   return data::DataLoader::from_config(*cfg.get("loader"), /*seed=*/11, /*training=*/true);
