@@ -61,7 +61,8 @@ struct Fmnist {
 Fmnist load_fmnist(const std::string& dir, std::size_t n) {
   mmcpp::registry::ScopeGuard scope("mmpretrain");
   auto cfg = mmcpp::config::Config::fromstring(
-      "dataset = dict(type='FashionMNIST', data_root='" + dir + "', split='train', pipeline=[])", ".py");
+      "dataset = dict(type='FashionMNIST', data_root='" + dir + "', split='train', pipeline=[])",
+      ".py");
   auto ds = mmcpp::registry::DATASETS().build(*cfg.get("dataset"));
   Fmnist f;
   n = std::min(n, ds->size());
@@ -132,8 +133,7 @@ void make_jpegs(const Fmnist& f, const fs::path& root) {
     cv::cvtColor(big, bgr, cv::COLOR_GRAY2BGR);
     const cv::Scalar tint(0.5 + 0.05 * label, 1.0 - 0.04 * label, 0.6 + 0.03 * label);
     cv::multiply(bgr, tint, bgr);
-    cv::imwrite((dir / (std::to_string(i) + ".jpg")).string(), bgr,
-                {cv::IMWRITE_JPEG_QUALITY, 90});
+    cv::imwrite((dir / (std::to_string(i) + ".jpg")).string(), bgr, {cv::IMWRITE_JPEG_QUALITY, 90});
   }
   write_file(root / "done", "");
 }
@@ -238,33 +238,41 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (!fs::exists(fmnist_dir + "/train-images-idx3-ubyte.gz")) {
-    std::printf("## Data pipeline\n\nskipped: no Fashion-MNIST in %s (apt install dataset-fashion-mnist)\n",
-                fmnist_dir.c_str());
+    std::printf(
+        "## Data pipeline\n\nskipped: no Fashion-MNIST in %s (apt install dataset-fashion-mnist)\n",
+        fmnist_dir.c_str());
     return 0;
   }
   const Fmnist f = load_fmnist(fmnist_dir, 50000);
-  const fs::path cifar_root = fs::path(work) / "cifar10-fmnist", jpeg_root = fs::path(work) / "jpeg500";
+  const fs::path cifar_root = fs::path(work) / "cifar10-fmnist",
+                 jpeg_root = fs::path(work) / "jpeg500";
   make_cifar(f, cifar_root);
   make_jpegs(f, jpeg_root);
   std::vector<std::string> jpegs;
   for (const auto& e : fs::recursive_directory_iterator(jpeg_root))
     if (e.path().extension() == ".jpg") jpegs.push_back(e.path().string());
 
-  const std::string cifar = "dict(type='CIFAR10', data_root='" + cifar_root.string() +
-                            "', split='train', pipeline=[dict(type='RandomCrop', crop_size=32, "
-                            "padding=4), dict(type='RandomFlip', prob=0.5, direction='horizontal'), "
-                            "dict(type='PackInputs')])";
+  const std::string cifar =
+      "dict(type='CIFAR10', data_root='" + cifar_root.string() +
+      "', split='train', pipeline=[dict(type='RandomCrop', crop_size=32, "
+      "padding=4), dict(type='RandomFlip', prob=0.5, direction='horizontal'), "
+      "dict(type='PackInputs')])";
   const std::string in_train = "dict(type='CustomDataset', data_root='" + jpeg_root.string() +
                                "', pipeline=[dict(type='LoadImageFromFile'), "
                                "dict(type='RandomResizedCrop', scale=224), dict(type='RandomFlip', "
                                "prob=0.5, direction='horizontal'), dict(type='PackInputs')])";
-  const std::string in_test = "dict(type='CustomDataset', data_root='" + jpeg_root.string() +
-                              "', pipeline=[dict(type='LoadImageFromFile'), dict(type='ResizeEdge', "
-                              "scale=256, edge='short'), dict(type='CenterCrop', crop_size=224), "
-                              "dict(type='PackInputs')])";
+  const std::string in_test =
+      "dict(type='CustomDataset', data_root='" + jpeg_root.string() +
+      "', pipeline=[dict(type='LoadImageFromFile'), dict(type='ResizeEdge', "
+      "scale=256, edge='short'), dict(type='CenterCrop', crop_size=224), "
+      "dict(type='PackInputs')])";
 
-  std::printf("## Data pipeline (images/s; MMPretrain figures from the oracle README, same machine kind)\n\n");
-  std::printf("| pipeline | num_workers | mmcpp, per epoch | first batch | MMPretrain (rep 1 / rep 2) | ratio |\n");
+  std::printf(
+      "## Data pipeline (images/s; MMPretrain figures from the oracle README, same machine "
+      "kind)\n\n");
+  std::printf(
+      "| pipeline | num_workers | mmcpp, per epoch | first batch | MMPretrain (rep 1 / rep 2) | "
+      "ratio |\n");
   std::printf("|---|---|---|---|---|---|\n");
   const double peer_cifar[3] = {(5010 + 4673) / 2.0, (1345 + 1122) / 2.0, (1574 + 1537) / 2.0};
   const char* peer_cifar_txt[3] = {"5010 / 4673", "1345 / 1122", "1574 / 1537"};
@@ -273,8 +281,9 @@ int main(int argc, char** argv) {
     auto dl = loader(cifar, nw, 16, true);
     EpochTimes t = run_epochs(*dl, 1);
     best_cifar = std::max(best_cifar, t.images_per_s[0]);
-    std::printf("| (a) CIFAR train | %d | %s | %.3f s | %s | %.1fx |\n", nw, join(t.images_per_s).c_str(),
-                t.first_batch_s, peer_cifar_txt[nw], t.images_per_s[0] / peer_cifar[nw]);
+    std::printf("| (a) CIFAR train | %d | %s | %.3f s | %s | %.1fx |\n", nw,
+                join(t.images_per_s).c_str(), t.first_batch_s, peer_cifar_txt[nw],
+                t.images_per_s[0] / peer_cifar[nw]);
   }
   // Peer epochs 1/2/3, both reps: mean of the six.
   const double peer_train[3] = {(611 + 681 + 623 + 501 + 561 + 616) / 6.0, 0,
@@ -289,11 +298,12 @@ int main(int argc, char** argv) {
     for (double x : t.images_per_s) mean += x / t.images_per_s.size();
     best_train = std::max(best_train, mean);
     if (peer_train[nw] > 0)
-      std::printf("| (b) ImageNet train | %d | %s | %.3f s | %.0f (mean of 6 epochs) | %.1fx |\n", nw,
-                  join(t.images_per_s).c_str(), t.first_batch_s, peer_train[nw], mean / peer_train[nw]);
+      std::printf("| (b) ImageNet train | %d | %s | %.3f s | %.0f (mean of 6 epochs) | %.1fx |\n",
+                  nw, join(t.images_per_s).c_str(), t.first_batch_s, peer_train[nw],
+                  mean / peer_train[nw]);
     else
-      std::printf("| (b) ImageNet train | %d | %s | %.3f s | - | - |\n", nw, join(t.images_per_s).c_str(),
-                  t.first_batch_s);
+      std::printf("| (b) ImageNet train | %d | %s | %.3f s | - | - |\n", nw,
+                  join(t.images_per_s).c_str(), t.first_batch_s);
   }
   for (int nw : {0, 1, 2}) {
     auto dl = loader(in_test, nw, 32, false);
@@ -302,21 +312,24 @@ int main(int argc, char** argv) {
     for (double x : t.images_per_s) mean += x / t.images_per_s.size();
     best_test = std::max(best_test, mean);
     if (peer_test[nw] > 0)
-      std::printf("| (c) ImageNet test | %d | %s | %.3f s | %.0f (mean of 6 epochs) | %.1fx |\n", nw,
-                  join(t.images_per_s).c_str(), t.first_batch_s, peer_test[nw], mean / peer_test[nw]);
+      std::printf("| (c) ImageNet test | %d | %s | %.3f s | %.0f (mean of 6 epochs) | %.1fx |\n",
+                  nw, join(t.images_per_s).c_str(), t.first_batch_s, peer_test[nw],
+                  mean / peer_test[nw]);
     else
-      std::printf("| (c) ImageNet test | %d | %s | %.3f s | - | - |\n", nw, join(t.images_per_s).c_str(),
-                  t.first_batch_s);
+      std::printf("| (c) ImageNet test | %d | %s | %.3f s | - | - |\n", nw,
+                  join(t.images_per_s).c_str(), t.first_batch_s);
   }
   const double lim_a = limit_cifar(f), lim_b = limit_imagenet(jpegs, true),
                lim_c = limit_imagenet(jpegs, false);
-  std::printf("\n| pipeline | mmcpp best | MMPretrain best | vs MMPretrain | 1-thread plain-OpenCV limit | mmcpp / limit |\n");
+  std::printf(
+      "\n| pipeline | mmcpp best | MMPretrain best | vs MMPretrain | 1-thread plain-OpenCV limit | "
+      "mmcpp / limit |\n");
   std::printf("|---|---|---|---|---|---|\n");
   std::printf("| (a) CIFAR train | %.0f | 5010 | %.1fx (target 3x) | %.0f | %.2f |\n", best_cifar,
               best_cifar / 5010, lim_a, best_cifar / lim_a);
-  std::printf("| (b) ImageNet train | %.0f | 681 | %.1fx (target 1.5x) | %.0f | %.2f |\n", best_train,
-              best_train / 681, lim_b, best_train / lim_b);
-  std::printf("| (c) ImageNet test | %.0f | 862 | %.1fx | %.0f | %.2f |\n", best_test, best_test / 862,
-              lim_c, best_test / lim_c);
+  std::printf("| (b) ImageNet train | %.0f | 681 | %.1fx (target 1.5x) | %.0f | %.2f |\n",
+              best_train, best_train / 681, lim_b, best_train / lim_b);
+  std::printf("| (c) ImageNet test | %.0f | 862 | %.1fx | %.0f | %.2f |\n", best_test,
+              best_test / 862, lim_c, best_test / lim_c);
   return 0;
 }

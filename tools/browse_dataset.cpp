@@ -80,7 +80,8 @@ cv::Mat hconcat_top(const std::vector<cv::Mat>& imgs) {
   cv::Mat canvas(height, width, CV_8UC(channels), cv::Scalar::all(0));
   int x = 0;
   for (cv::Mat m : imgs) {
-    if (m.channels() != channels) cv::cvtColor(m, m, channels == 4 ? cv::COLOR_GRAY2BGRA : cv::COLOR_GRAY2BGR);
+    if (m.channels() != channels)
+      cv::cvtColor(m, m, channels == 4 ? cv::COLOR_GRAY2BGRA : cv::COLOR_GRAY2BGR);
     m.copyTo(canvas(cv::Rect(x, 0, m.cols, m.rows)));
     x += m.cols;
   }
@@ -124,7 +125,8 @@ int browse(const BrowseArgs& a) {
   }
 
   fs::create_directories(a.output_dir);
-  const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(a.show_number), dataset->size());
+  const std::size_t n =
+      std::min<std::size_t>(static_cast<std::size_t>(a.show_number), dataset->size());
   for (std::size_t i = 0; i < n; ++i) {
     mmcpp::data::Results results = dataset->get_data_info(i);
     mmcpp::Rng rng(mmcpp::data::sample_seed(seed, 0, i));
@@ -144,8 +146,8 @@ int browse(const BrowseArgs& a) {
       }
     }
     if (dropped || stages.empty()) {
-      std::cerr << "warning: sample " << i << (dropped ? " was dropped by the pipeline" : " has no image")
-                << "; skipped\n";
+      std::cerr << "warning: sample " << i
+                << (dropped ? " was dropped by the pipeline" : " has no image") << "; skipped\n";
       continue;
     }
     cv::Mat out;
@@ -174,8 +176,9 @@ int browse(const BrowseArgs& a) {
 
 mmcpp::tools::RunFn setup_browse_dataset(CLI::App& sub) {
   auto a = std::make_shared<BrowseArgs>();
-  sub.description("Write a dataset's images before/after its pipeline as PNG files "
-                  "(MMPretrain's tools/visualization/browse_dataset.py)");
+  sub.description(
+      "Write a dataset's images before/after its pipeline as PNG files "
+      "(MMPretrain's tools/visualization/browse_dataset.py)");
   sub.add_option("config", a->config, "config file path")->required();
   sub.add_option("-o,--output-dir", a->output_dir, "folder for the PNG files");
   sub.add_flag("--not-show", a->not_show, "accepted; mmcpp never opens a window");

@@ -38,9 +38,9 @@ class BrowseDataset : public ::testing::Test {
   }
 
   int browse(const std::string& mode, const std::string& extra = "") {
-    const std::string cmd = std::string(MMCPP_BINARY) + " browse-dataset " + (dir_ / "cfg.py").string() +
-                            " -o " + (dir_ / mode).string() + " -m " + mode + " -n 3 " + extra +
-                            " > " + (dir_ / "log.txt").string() + " 2>&1";
+    const std::string cmd = std::string(MMCPP_BINARY) + " browse-dataset " +
+                            (dir_ / "cfg.py").string() + " -o " + (dir_ / mode).string() + " -m " +
+                            mode + " -n 3 " + extra + " > " + (dir_ / "log.txt").string() + " 2>&1";
     return std::system(cmd.c_str());
   }
 
@@ -58,8 +58,8 @@ TEST_F(BrowseDataset, TransformedPngIsThePipelineOutput) {
   ASSERT_EQ(browse("transformed"), 0);
   config::Config cfg = config::Config::fromfile((dir_ / "cfg.py").string());
   registry::ScopeGuard scope("mmpretrain");
-  auto dataset = registry::DATASETS().build(
-      *cfg.get("train_dataloader")->as_dict().find("dataset"));
+  auto dataset =
+      registry::DATASETS().build(*cfg.get("train_dataloader")->as_dict().find("dataset"));
   for (std::size_t i = 0; i < 3; ++i) {
     data::SampleContext ctx;
     ctx.seed = data::sample_seed(5, 0, i);
@@ -88,8 +88,9 @@ TEST_F(BrowseDataset, OriginalRescaledAndConcat) {
 }
 
 TEST_F(BrowseDataset, WithoutOutputDirIsAClearError) {
-  const std::string cmd = std::string(MMCPP_BINARY) + " browse-dataset " + (dir_ / "cfg.py").string() +
-                          " > " + (dir_ / "log.txt").string() + " 2>&1";
+  const std::string cmd = std::string(MMCPP_BINARY) + " browse-dataset " +
+                          (dir_ / "cfg.py").string() + " > " + (dir_ / "log.txt").string() +
+                          " 2>&1";
   EXPECT_NE(std::system(cmd.c_str()), 0);
   std::ifstream log(dir_ / "log.txt");
   const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
