@@ -23,7 +23,9 @@ std::string render(const std::string& kind, const std::string& message, const So
     std::string line = source_line;
     int column = where.column;
     if (static_cast<int>(line.size()) > kWindow) {
-      int start = std::max(0, column - 1 - kWindow / 2);
+      // A column past the end of the line (an error at a line break) shows the tail.
+      int start =
+          std::min(std::max(0, column - 1 - kWindow / 2), static_cast<int>(line.size()) - kWindow);
       std::string prefix = start > 0 ? "..." : "";
       std::string shown = line.substr(static_cast<std::size_t>(start), kWindow);
       std::string suffix = start + kWindow < static_cast<int>(line.size()) ? "..." : "";

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "mmcpp/config/config.h"
 #include "mmcpp/config/lexer.h"
 #include "mmcpp/config/parser.h"
 #include "mmcpp/core/error.h"
@@ -560,3 +561,30 @@ TEST(ConfigParser, ErrorTextShowsFileLineColumnAndCaret) {
 
 }  // namespace
 }  // namespace mmcpp::config
+
+namespace mmcpp {
+namespace {
+
+// Found by the config fuzzer: an error whose column lies past the end of a long
+// source line (a string broken by a carriage return) must still render.
+TEST(SourceErrorRendering, ColumnPastTheEndOfALongLine) {
+  const std::string line(150, 'x');
+  SourceError e("SyntaxError", "unterminated string", SourceLocation{"f.py", 3, 260}, line);
+  const std::string text = e.what();
+  EXPECT_NE(text.find("f.py:3:260: SyntaxError: unterminated string"), std::string::npos);
+  EXPECT_NE(text.find("..." + std::string(100, 'x')), std::string::npos);
+  EXPECT_EQ(text.back(), '^');
+}
+
+TEST(SourceErrorRendering, UnterminatedStringBeforeACarriageReturnInALongLine) {
+  const std::string src = "a = '" + std::string(180, 'y') + "\rb = 1\n";
+  try {
+    config::Config::fromstring(src, ".py");
+    FAIL() << "an unterminated string must fail";
+  } catch (const SourceError& e) {
+    EXPECT_EQ(e.kind(), "SyntaxError");
+  }
+}
+
+}  // namespace
+}  // namespace mmcpp
