@@ -1,6 +1,7 @@
 #include "mmcpp/pretrain/datasets/base_dataset.h"
 
 #include <algorithm>
+#include <iostream>
 
 #include "mmcpp/core/error.h"
 #include "mmcpp/pretrain/registry.h"
@@ -203,5 +204,40 @@ std::string BaseDataset::repr() const {
 
 MMCPP_REGISTER(DATASETS, BaseDataset,
                "dict(type='BaseDataset', ann_file='data/ann.json', lazy_init=True)");
+
+PretrainDatasetOptions read_split_options(registry::BuildArgs& args, std::string& split,
+                                          bool& download) {
+  PretrainDatasetOptions o = PretrainDatasetOptions::from_args(args, {"ann_file", "data_prefix"});
+  split = args.get_str("split", "train");
+  download = args.get_bool("download", true);
+  o.base.data_prefix = config::Value(args.get_str("data_prefix", ""));
+  return o;
+}
+
+PretrainDatasetOptions split_root_options(PretrainDatasetOptions o, const std::string& split,
+                                          const std::string& name) {
+  if (split != "train" && split != "test")
+    throw Error("AssertionError",
+                "The split must be one of ['train', 'test'], but get '" + split + "'");
+  if (split == "train" && o.base.test_mode)
+    std::cerr << "WARNING: " << name
+              << ": split=\"train\" but test_mode=True. The training set will be used.\n";
+  config::Value& prefix = o.base.data_prefix;
+  if (!prefix.is_none() && !prefix.is_str())
+    throw Error("TypeError", "prefix should be a string, but got " + prefix.type_name() + " (" +
+                                 name + " data_prefix=" + prefix.repr() + ")");
+  const std::string p = prefix.is_str() ? prefix.as_str() : "";
+  if (o.base.data_root.empty() && p.empty())
+    throw Error("RuntimeError", "Please set ``data_root`` tospecify the dataset path");
+  o.base.ann_file = "";
+  config::Value d = config::Value::dict(false);
+  d.as_dict().set("root", config::Value(p));
+  prefix = d;
+  return o;
+}
+
+const std::string& prefix_root(const data::BaseDataset& dataset) {
+  return dataset.data_prefix().as_dict().find("root")->as_str();
+}
 
 }  // namespace mmcpp::pretrain

@@ -59,4 +59,16 @@ std::shared_ptr<data::Compose> build_pretrain_pipeline(const config::Value& pipe
 // A data_prefix argument (str or dict) as the dict MMEngine's BaseDataset takes.
 config::Value prefix_dict(const config::Value& data_prefix);
 
+// What CIFAR10/CIFAR100 and MNIST/FashionMNIST share (their __init__ are alike):
+// the common options plus `split`, `download` and a str `data_prefix`.
+PretrainDatasetOptions read_split_options(registry::BuildArgs& args, std::string& split,
+                                          bool& download);
+// Checks `split` ('train'/'test') and that a root is given, warns on
+// split='train' with test_mode, and makes data_prefix dict(root=data_prefix);
+// `name` is the class in messages.
+PretrainDatasetOptions split_root_options(PretrainDatasetOptions o, const std::string& split,
+                                          const std::string& name);
+// data_prefix['root'] of a dataset built with split_root_options.
+const std::string& prefix_root(const data::BaseDataset& dataset);
+
 }  // namespace mmcpp::pretrain

@@ -109,52 +109,19 @@ CifarSpec CifarSpec::cifar100() {
   return s;
 }
 
-namespace {
-
-PretrainDatasetOptions cifar_options(PretrainDatasetOptions o, const std::string& split,
-                                     const std::string& name) {
-  if (split != "train" && split != "test")
-    throw Error("AssertionError",
-                "The split must be one of ['train', 'test'], but get '" + split + "'");
-  if (split == "train" && o.base.test_mode)
-    std::cerr << "WARNING: " << name
-              << ": split=\"train\" but test_mode=True. The training set will be used.\n";
-  Value& prefix = o.base.data_prefix;
-  std::string p = prefix.is_str() ? prefix.as_str() : "";
-  if (!prefix.is_none() && !prefix.is_str())
-    throw Error("TypeError", "prefix should be a string, but got " + prefix.type_name() + " (" +
-                                 name + " data_prefix=" + prefix.repr() + ")");
-  if (o.base.data_root.empty() && p.empty())
-    throw Error("RuntimeError", "Please set ``data_root`` tospecify the dataset path");
-  o.base.ann_file = "";
-  Value d = Value::dict(false);
-  d.as_dict().set("root", Value(p));
-  prefix = d;
-  return o;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 CIFAR10::CIFAR10(PretrainDatasetOptions options, const std::string& split, bool download,
                  CifarSpec spec)
-    : BaseDataset(cifar_options(std::move(options), split, spec.name), spec.metainfo),
+    : BaseDataset(split_root_options(std::move(options), split, spec.name), spec.metainfo),
       split_(split),
       download_(download),
       spec_(std::move(spec)) {}
 
-PretrainDatasetOptions CIFAR10::read_options(registry::BuildArgs& args, std::string& split,
-                                             bool& download) {
-  PretrainDatasetOptions o = PretrainDatasetOptions::from_args(args, {"ann_file", "data_prefix"});
-  split = args.get_str("split", "train");
-  download = args.get_bool("download", true);
-  o.base.data_prefix = Value(args.get_str("data_prefix", ""));
-  return o;
-}
-
 std::shared_ptr<CIFAR10> CIFAR10::from_config(registry::BuildArgs& args) {
   std::string split;
   bool download = true;
-  PretrainDatasetOptions o = read_options(args, split, download);
+  PretrainDatasetOptions o = read_split_options(args, split, download);
   auto ds = std::make_shared<CIFAR10>(std::move(o), split, download);
   args.check_all_used();  // unknown keys first, as Python's TypeError
   ds->init();
@@ -166,7 +133,7 @@ std::shared_ptr<data::BaseDataset> CIFAR10::copy() const {
   return data::BaseDataset::copy();
 }
 
-const std::string& CIFAR10::root() const { return data_prefix().as_dict().find("root")->as_str(); }
+const std::string& CIFAR10::root() const { return prefix_root(*this); }
 
 std::vector<std::string> CIFAR10::extra_repr() const { return {"Prefix of data: \t" + root()}; }
 
@@ -314,7 +281,7 @@ CIFAR100::CIFAR100(PretrainDatasetOptions options, const std::string& split, boo
 std::shared_ptr<CIFAR100> CIFAR100::from_config(registry::BuildArgs& args) {
   std::string split;
   bool download = true;
-  PretrainDatasetOptions o = read_options(args, split, download);
+  PretrainDatasetOptions o = read_split_options(args, split, download);
   auto ds = std::make_shared<CIFAR100>(std::move(o), split, download);
   args.check_all_used();  // unknown keys first, as Python's TypeError
   ds->init();

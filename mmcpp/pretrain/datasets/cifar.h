@@ -70,9 +70,6 @@ class CIFAR10 : public BaseDataset {
  protected:
   std::vector<data::DataInfo> load_data_list() override;
   std::shared_ptr<data::BaseDataset> copy() const override;
-  // Shared by CIFAR100's from_config.
-  static PretrainDatasetOptions read_options(registry::BuildArgs& args, std::string& split,
-                                             bool& download);
 
  private:
   std::vector<data::DataInfo> load_pickles(const std::string& folder);

@@ -35,29 +35,12 @@ std::uint32_t be32(const std::string& b, std::size_t off) {
 
 PretrainDatasetOptions mnist_options(PretrainDatasetOptions o, const std::string& split,
                                      const std::string& name) {
-  if (split != "train" && split != "test")
-    throw Error("AssertionError",
-                "The split must be one of ['train', 'test'], but get '" + split + "'");
-  if (split == "train" && o.base.test_mode)
-    std::cerr << "WARNING: " << name
-              << ": split=\"train\" but test_mode=True. The training set will be used.\n";
   if (split == "test" && !o.base.test_mode)
     std::cerr
         << "WARNING: " << name
         << ": split=\"test\" but test_mode=False: as MMPretrain 1.2.0, the files are chosen "
            "by test_mode, so the TRAINING set is used; set test_mode=True for the test set.\n";
-  Value& prefix = o.base.data_prefix;
-  if (!prefix.is_none() && !prefix.is_str())
-    throw Error("TypeError", "prefix should be a string, but got " + prefix.type_name() + " (" +
-                                 name + " data_prefix=" + prefix.repr() + ")");
-  std::string p = prefix.is_str() ? prefix.as_str() : "";
-  if (o.base.data_root.empty() && p.empty())
-    throw Error("RuntimeError", "Please set ``data_root`` tospecify the dataset path");
-  o.base.ann_file = "";
-  Value d = Value::dict(false);
-  d.as_dict().set("root", Value(p));
-  prefix = d;
-  return o;
+  return split_root_options(std::move(o), split, name);
 }
 
 }  // namespace
@@ -126,19 +109,10 @@ MNIST::MNIST(PretrainDatasetOptions options, const std::string& split, bool down
       download_(download),
       spec_(std::move(spec)) {}
 
-PretrainDatasetOptions MNIST::read_options(registry::BuildArgs& args, std::string& split,
-                                           bool& download) {
-  PretrainDatasetOptions o = PretrainDatasetOptions::from_args(args, {"ann_file", "data_prefix"});
-  split = args.get_str("split", "train");
-  download = args.get_bool("download", true);
-  o.base.data_prefix = Value(args.get_str("data_prefix", ""));
-  return o;
-}
-
 std::shared_ptr<MNIST> MNIST::from_config(registry::BuildArgs& args) {
   std::string split;
   bool download = true;
-  PretrainDatasetOptions o = read_options(args, split, download);
+  PretrainDatasetOptions o = read_split_options(args, split, download);
   auto ds = std::make_shared<MNIST>(std::move(o), split, download);
   args.check_all_used();  // unknown keys first, as Python's TypeError
   ds->init();
@@ -150,7 +124,7 @@ std::shared_ptr<data::BaseDataset> MNIST::copy() const {
   return data::BaseDataset::copy();
 }
 
-const std::string& MNIST::root() const { return data_prefix().as_dict().find("root")->as_str(); }
+const std::string& MNIST::root() const { return prefix_root(*this); }
 
 std::vector<std::string> MNIST::extra_repr() const { return {"Prefix of data: \t" + root()}; }
 
@@ -199,7 +173,7 @@ FashionMNIST::FashionMNIST(PretrainDatasetOptions options, const std::string& sp
 std::shared_ptr<FashionMNIST> FashionMNIST::from_config(registry::BuildArgs& args) {
   std::string split;
   bool download = true;
-  PretrainDatasetOptions o = read_options(args, split, download);
+  PretrainDatasetOptions o = read_split_options(args, split, download);
   auto ds = std::make_shared<FashionMNIST>(std::move(o), split, download);
   args.check_all_used();  // unknown keys first, as Python's TypeError
   ds->init();

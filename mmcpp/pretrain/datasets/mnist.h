@@ -51,8 +51,6 @@ class MNIST : public BaseDataset {
  protected:
   std::vector<data::DataInfo> load_data_list() override;
   std::shared_ptr<data::BaseDataset> copy() const override;
-  static PretrainDatasetOptions read_options(registry::BuildArgs& args, std::string& split,
-                                             bool& download);
 
  private:
   std::string find_file(const std::string& name) const;
