@@ -33,11 +33,11 @@
 #include <vector>
 
 #include "mmcpp/config/config.h"
+#include "mmcpp/cv/image/mat_tensor.h"
 #include "mmcpp/data/base_dataset.h"
 #include "mmcpp/data/dataloader.h"
 #include "mmcpp/io/pickle_writer.h"
 #include "mmcpp/io/py_object.h"
-#include "mmcpp/pretrain/image/mat_tensor.h"
 #include "mmcpp/registry/registry.h"
 #include "mmcpp/registry/root.h"
 

@@ -28,8 +28,8 @@
 
 #include "mmcpp/config/config.h"
 #include "mmcpp/core/error.h"
+#include "mmcpp/cv/image/mat_tensor.h"
 #include "mmcpp/data/base_dataset.h"
-#include "mmcpp/pretrain/image/mat_tensor.h"
 #include "mmcpp/registry/plugins.h"
 #include "mmcpp/registry/registry.h"
 #include "mmcpp/registry/root.h"

@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include "mmcpp/pretrain/image/mat_tensor.h"
+#include "mmcpp/cv/image/mat_tensor.h"
 #include "mmcpp/registry/registry.h"
 #include "tests/support/oracle.h"
 

@@ -9,8 +9,8 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "mmcpp/config/config.h"
+#include "mmcpp/cv/image/mat_tensor.h"
 #include "mmcpp/data/base_dataset.h"
-#include "mmcpp/pretrain/image/mat_tensor.h"
 #include "mmcpp/registry/registry.h"
 #include "mmcpp/registry/root.h"
 

@@ -1,7 +1,7 @@
 #include "mmcpp/pretrain/transforms/aug_affine.h"
 
 #include "mmcpp/core/error.h"
-#include "mmcpp/pretrain/image/warp.h"
+#include "mmcpp/cv/image/warp.h"
 #include "mmcpp/pretrain/registry.h"
 #include "mmcpp/pretrain/transforms/results_image.h"
 #include "mmcpp/registry/registry.h"
@@ -14,7 +14,7 @@ namespace {
 
 std::string read_interpolation(registry::BuildArgs& args, const char* dflt) {
   std::string interpolation = args.get_str("interpolation", dflt);
-  cv2_interp_code(interpolation);  // KeyError for unknown names, now rather than per sample
+  mmcv::cv2_interp_code(interpolation);  // KeyError for unknown names, now rather than per sample
   return interpolation;
 }
 
@@ -61,7 +61,7 @@ std::shared_ptr<Shear> Shear::from_config(registry::BuildArgs& args) {
 }
 
 cv::Mat Shear::apply(const cv::Mat& img, double magnitude) const {
-  return imshear(img, magnitude, direction_, pad_val_, interpolation_);
+  return mmcv::imshear(img, magnitude, direction_, pad_val_, interpolation_);
 }
 
 std::shared_ptr<Translate> Translate::from_config(registry::BuildArgs& args) {
@@ -70,7 +70,7 @@ std::shared_ptr<Translate> Translate::from_config(registry::BuildArgs& args) {
 
 cv::Mat Translate::apply(const cv::Mat& img, double magnitude) const {
   const double offset = magnitude * (direction_ == "horizontal" ? img.cols : img.rows);
-  return imtranslate(img, offset, direction_, pad_val_, interpolation_);
+  return mmcv::imtranslate(img, offset, direction_, pad_val_, interpolation_);
 }
 
 Rotate::Rotate(registry::BuildArgs& args) : BaseAugTransform("Rotate", BaseAugOptions::read(args)) {
@@ -104,7 +104,7 @@ bool Rotate::transform(data::Results& results, Rng& rng) const {
   const double angle = angle_.is_none() ? random_negative(rng, random_magnitude(rng))
                                         : random_negative(rng, angle_.as_number());
   ResultsImage img(results, "Rotate");
-  img.put(results, imrotate(img.mat(), angle, center_, scale_, pad_val_, interpolation_));
+  img.put(results, mmcv::imrotate(img.mat(), angle, center_, scale_, pad_val_, interpolation_));
   return true;
 }
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "mmcpp/core/error.h"
-#include "mmcpp/pretrain/image/photometric.h"
+#include "mmcpp/cv/image/photometric.h"
 #include "mmcpp/pretrain/registry.h"
 #include "mmcpp/pretrain/transforms/results_image.h"
 #include "mmcpp/registry/registry.h"
@@ -69,17 +69,17 @@ std::string PlainAugTransform::repr() const {
 std::shared_ptr<AutoContrast> AutoContrast::from_config(registry::BuildArgs& args) {
   return std::make_shared<AutoContrast>(args);
 }
-cv::Mat AutoContrast::apply(const cv::Mat& img) const { return auto_contrast(img); }
+cv::Mat AutoContrast::apply(const cv::Mat& img) const { return mmcv::auto_contrast(img); }
 
 std::shared_ptr<Invert> Invert::from_config(registry::BuildArgs& args) {
   return std::make_shared<Invert>(args);
 }
-cv::Mat Invert::apply(const cv::Mat& img) const { return iminvert(img); }
+cv::Mat Invert::apply(const cv::Mat& img) const { return mmcv::iminvert(img); }
 
 std::shared_ptr<Equalize> Equalize::from_config(registry::BuildArgs& args) {
   return std::make_shared<Equalize>(args);
 }
-cv::Mat Equalize::apply(const cv::Mat& img) const { return imequalize(img); }
+cv::Mat Equalize::apply(const cv::Mat& img) const { return mmcv::imequalize(img); }
 
 // ---- Solarize ------------------------------------------------------------------
 
@@ -97,7 +97,7 @@ bool Solarize::transform(data::Results& results, Rng& rng) const {
   if (random_disable(rng)) return true;
   const double thr = thr_.is_none() ? random_magnitude(rng) : thr_.as_number();
   ResultsImage img(results, "Solarize");
-  img.put(results, solarize(img.mat(), thr));
+  img.put(results, mmcv::solarize(img.mat(), thr));
   return true;
 }
 
@@ -158,7 +158,7 @@ bool Posterize::transform(data::Results& results, Rng& rng) const {
   const double bits = bits_.is_none() ? random_magnitude(rng) : bits_.as_number();
   ResultsImage img(results, "Posterize");
   // Rounded up to align with timm.
-  img.put(results, posterize(img.mat(), static_cast<int>(std::ceil(bits))));
+  img.put(results, mmcv::posterize(img.mat(), static_cast<int>(std::ceil(bits))));
   return true;
 }
 
@@ -192,28 +192,28 @@ std::shared_ptr<Contrast> Contrast::from_config(registry::BuildArgs& args) {
   return std::make_shared<Contrast>(args);
 }
 cv::Mat Contrast::apply(const cv::Mat& img, double factor) const {
-  return adjust_contrast(img, factor);
+  return mmcv::adjust_contrast(img, factor);
 }
 
 std::shared_ptr<ColorTransform> ColorTransform::from_config(registry::BuildArgs& args) {
   return std::make_shared<ColorTransform>(args);
 }
 cv::Mat ColorTransform::apply(const cv::Mat& img, double factor) const {
-  return adjust_color(img, factor);
+  return mmcv::adjust_color(img, factor);
 }
 
 std::shared_ptr<Brightness> Brightness::from_config(registry::BuildArgs& args) {
   return std::make_shared<Brightness>(args);
 }
 cv::Mat Brightness::apply(const cv::Mat& img, double factor) const {
-  return adjust_brightness(img, factor);
+  return mmcv::adjust_brightness(img, factor);
 }
 
 std::shared_ptr<Sharpness> Sharpness::from_config(registry::BuildArgs& args) {
   return std::make_shared<Sharpness>(args);
 }
 cv::Mat Sharpness::apply(const cv::Mat& img, double factor) const {
-  return adjust_sharpness(img, factor);
+  return mmcv::adjust_sharpness(img, factor);
 }
 
 MMCPP_REGISTER(TRANSFORMS, AutoContrast, "dict(type='AutoContrast')");

@@ -21,8 +21,8 @@
 #include <string>
 
 #include "mmcpp/config/value.h"
+#include "mmcpp/cv/image/warp.h"
 #include "mmcpp/data/transform.h"
-#include "mmcpp/pretrain/image/warp.h"
 #include "mmcpp/registry/build_args.h"
 
 namespace mmcpp::pretrain {
@@ -72,8 +72,8 @@ class BaseAugTransform : public data::Transform {
 
 // A pad_val/fill value from a config: an int or float, or a sequence (kept as
 // a tuple, as MMPretrain does).
-FillValue fill_value_from(const config::Value& v, const std::string& component,
-                          const std::string& key);
+mmcv::FillValue fill_value_from(const config::Value& v, const std::string& component,
+                                const std::string& key);
 // The value as MMPretrain stores it (sequences as tuples), for repr().
 config::Value as_tuple_if_sequence(const config::Value& v);
 

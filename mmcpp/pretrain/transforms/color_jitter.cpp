@@ -5,7 +5,7 @@
 
 #include "mmcpp/core/error.h"
 #include "mmcpp/core/logging.h"
-#include "mmcpp/pretrain/image/photometric.h"
+#include "mmcpp/cv/image/photometric.h"
 #include "mmcpp/pretrain/registry.h"
 #include "mmcpp/pretrain/transforms/results_image.h"
 #include "mmcpp/registry/registry.h"
@@ -98,16 +98,17 @@ bool ColorJitter::transform(data::Results& results, Rng& rng) const {
   for (const Value& index : p[0].items()) {
     switch (index.as_int()) {
       case 0:
-        if (!p[1].is_none()) out = adjust_brightness(out, p[1].as_number(), backend_);
+        if (!p[1].is_none()) out = mmcv::adjust_brightness(out, p[1].as_number(), backend_);
         break;
       case 1:
-        if (!p[2].is_none()) out = adjust_contrast(out, p[2].as_number(), backend_);
+        if (!p[2].is_none()) out = mmcv::adjust_contrast(out, p[2].as_number(), backend_);
         break;
       case 2:
-        if (!p[3].is_none()) out = adjust_color(out, p[3].as_number(), std::nullopt, 0, backend_);
+        if (!p[3].is_none())
+          out = mmcv::adjust_color(out, p[3].as_number(), std::nullopt, 0, backend_);
         break;
       case 3:
-        if (!p[4].is_none()) out = adjust_hue(out, p[4].as_number(), backend_);
+        if (!p[4].is_none()) out = mmcv::adjust_hue(out, p[4].as_number(), backend_);
         break;
       default:
         break;

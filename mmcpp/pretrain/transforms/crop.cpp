@@ -6,7 +6,7 @@
 #include <cstdlib>
 
 #include "mmcpp/core/error.h"
-#include "mmcpp/pretrain/image/mat_tensor.h"
+#include "mmcpp/cv/image/mat_tensor.h"
 #include "mmcpp/pretrain/registry.h"
 #include "mmcpp/pretrain/transforms/image_results.h"
 #include "mmcpp/registry/registry.h"
@@ -109,17 +109,19 @@ bool CenterCrop::transform(data::Results& results, Rng& rng) const {
       crop_w = std::min(crop_w, img_w);
     }
   }
-  const long long y1 = std::max<long long>(0, py_round(static_cast<double>(img_h - crop_h) / 2.0));
-  const long long x1 = std::max<long long>(0, py_round(static_cast<double>(img_w - crop_w) / 2.0));
+  const long long y1 =
+      std::max<long long>(0, mmcv::py_round(static_cast<double>(img_h - crop_h) / 2.0));
+  const long long x1 =
+      std::max<long long>(0, mmcv::py_round(static_cast<double>(img_w - crop_w) / 2.0));
   const long long y2 = std::min(img_h, y1 + crop_h) - 1;
   const long long x2 = std::min(img_w, x1 + crop_w) - 1;
 
-  cv::Mat out = imcrop(image_mat(results), x1, y1, x2, y2);
+  cv::Mat out = mmcv::imcrop(image_mat(results), x1, y1, x2, y2);
   store_image(results, out);
   results.info.as_dict().set(Value("pad_shape"), hw_of(results.img()));
   if (auto it = results.arrays.find("gt_seg_map"); it != results.arrays.end()) {
     const torch::Tensor seg = it->second.contiguous();
-    it->second = tensor_of(imcrop(as_mat(seg), x1, y1, x2, y2), seg);
+    it->second = tensor_of(mmcv::imcrop(mmcv::as_mat(seg), x1, y1, x2, y2), seg);
   }
   crop_bboxes(results, x1, y1, o_.clip_object_border);
   return true;
@@ -145,8 +147,9 @@ RandomCrop::RandomCrop(Options options) : o_(std::move(options)) {
                     (o_.padding.is_sequence() &&
                      (o_.padding.items().size() == 2 || o_.padding.items().size() == 4));
     if (!ok) {
-      throw Error("ValueError", "Padding must be a int or a 2, or 4 element tuple.But received " +
-                                    o_.padding.repr());
+      throw Error("ValueError",
+                  "mmcv::Padding must be a int or a 2, or 4 element tuple.But received " +
+                      o_.padding.repr());
     }
   }
   pad_val_ = pad_val_of(o_.pad_val, "RandomCrop: pad_val");
@@ -182,7 +185,7 @@ std::array<long long, 4> RandomCrop::rand_crop_params(long long h, long long w, 
 bool RandomCrop::transform(data::Results& results, Rng& rng) const {
   cv::Mat img = image_mat(results);
   if (!o_.padding.is_none()) {
-    Padding p;
+    mmcv::Padding p;
     if (o_.padding.is_int()) {
       p = {o_.padding.as_int(), o_.padding.as_int(), o_.padding.as_int(), o_.padding.as_int()};
     } else {
@@ -194,15 +197,15 @@ bool RandomCrop::transform(data::Results& results, Rng& rng) const {
       }
     }
     // MMPretrain pads `padding` with the constant mode, whatever padding_mode says.
-    img = impad(img, p, pad_val_, "constant");
+    img = mmcv::impad(img, p, pad_val_, "constant");
   }
   if (o_.pad_if_needed) {
     const long long h_pad = (std::max<long long>(0, crop_h_ - img.rows) + 1) / 2;
     const long long w_pad = (std::max<long long>(0, crop_w_ - img.cols) + 1) / 2;
-    img = impad(img, Padding{w_pad, h_pad, w_pad, h_pad}, pad_val_, o_.padding_mode);
+    img = mmcv::impad(img, mmcv::Padding{w_pad, h_pad, w_pad, h_pad}, pad_val_, o_.padding_mode);
   }
   const auto [oh, ow, th, tw] = rand_crop_params(img.rows, img.cols, rng);
-  cv::Mat out = imcrop(img, ow, oh, ow + tw - 1, oh + th - 1);
+  cv::Mat out = mmcv::imcrop(img, ow, oh, ow + tw - 1, oh + th - 1);
   store_image(results, out, /*full_shape=*/true);
   return true;
 }
@@ -228,8 +231,8 @@ RandomResizedCrop::RandomResizedCrop(Options options) : o_(std::move(options)) {
                     py_float(o_.aspect_ratio_range[1]) + ").");
   }
   check(o_.max_attempts >= 0, "max_attempts mush be int and no less than 0.");
-  check(valid_interpolation(o_.interpolation, "cv2") &&
-            valid_interpolation(o_.interpolation, o_.backend),
+  check(mmcv::valid_interpolation(o_.interpolation, "cv2") &&
+            mmcv::valid_interpolation(o_.interpolation, o_.backend),
         name_ +
             ": interpolation must be one of nearest, bilinear, bicubic, area, lanczos (the "
             "backend supporting it), got '" +
@@ -270,8 +273,8 @@ std::array<double, 4> RandomResizedCrop::rand_crop_params(long long h, long long
   for (std::int64_t i = 0; i < o_.max_attempts; ++i) {
     const double target_area = rng.uniform(o_.crop_ratio_range[0], o_.crop_ratio_range[1]) * area;
     const double aspect = std::exp(rng.uniform(log_lo, log_hi));
-    const long long tw = py_round(std::sqrt(target_area * aspect));
-    const long long th = py_round(std::sqrt(target_area / aspect));
+    const long long tw = mmcv::py_round(std::sqrt(target_area * aspect));
+    const long long th = mmcv::py_round(std::sqrt(target_area / aspect));
     if (0 < tw && tw <= w && 0 < th && th <= h) {
       const long long oh = rng.randint(0, h - th + 1);
       const long long ow = rng.randint(0, w - tw + 1);
@@ -286,10 +289,10 @@ std::array<double, 4> RandomResizedCrop::rand_crop_params(long long h, long long
   long long tw, th;
   if (in_ratio < lo) {
     tw = w;
-    th = py_round(static_cast<double>(tw) / lo);
+    th = mmcv::py_round(static_cast<double>(tw) / lo);
   } else if (in_ratio > hi) {
     th = h;
-    tw = py_round(static_cast<double>(th) * hi);
+    tw = mmcv::py_round(static_cast<double>(th) * hi);
   } else {
     tw = w;
     th = h;
@@ -309,8 +312,8 @@ std::array<double, 4> RandomResizedCrop::cached_params(long long h, long long w,
 bool RandomResizedCrop::transform(data::Results& results, Rng& rng) const {
   cv::Mat img = image_mat(results);
   const auto [oh, ow, th, tw] = cached_params(img.rows, img.cols, rng);
-  cv::Mat crop = imcrop(img, ow, oh, ow + tw - 1, oh + th - 1);
-  cv::Mat out = imresize(crop, Size2{scale_w_, scale_h_}, o_.interpolation, o_.backend);
+  cv::Mat crop = mmcv::imcrop(img, ow, oh, ow + tw - 1, oh + th - 1);
+  cv::Mat out = mmcv::imresize(crop, mmcv::Size2{scale_w_, scale_h_}, o_.interpolation, o_.backend);
   store_image(results, out, /*full_shape=*/true);
   return true;
 }
@@ -353,8 +356,8 @@ std::array<double, 4> EfficientNetRandomCrop::rand_crop_params(long long h, long
   const double max_area = o_.crop_ratio_range[1] * area;
   for (std::int64_t i = 0; i < o_.max_attempts; ++i) {
     const double aspect = rng.uniform(o_.aspect_ratio_range[0], o_.aspect_ratio_range[1]);
-    long long min_th = py_round(std::sqrt(min_area / aspect));
-    long long max_th = py_round(std::sqrt(max_area / aspect));
+    long long min_th = mmcv::py_round(std::sqrt(min_area / aspect));
+    long long max_th = mmcv::py_round(std::sqrt(max_area / aspect));
     if (static_cast<double>(max_th) * aspect > static_cast<double>(w)) {
       max_th = static_cast<long long>((static_cast<double>(w) + 0.5 - 1e-7) / aspect);
       if (static_cast<double>(max_th) * aspect > static_cast<double>(w)) max_th -= 1;
@@ -362,8 +365,8 @@ std::array<double, 4> EfficientNetRandomCrop::rand_crop_params(long long h, long
     max_th = std::min(max_th, h);
     min_th = std::min(max_th, min_th);
     const long long th =
-        py_round(rng.uniform(static_cast<double>(min_th), static_cast<double>(max_th)));
-    const long long tw = py_round(static_cast<double>(th) * aspect);
+        mmcv::py_round(rng.uniform(static_cast<double>(min_th), static_cast<double>(max_th)));
+    const long long tw = mmcv::py_round(static_cast<double>(th) * aspect);
     const double t_area = static_cast<double>(th * tw);
     if (t_area < min_area || t_area > max_area || tw > w || th > h ||
         t_area < min_covered_ * area) {
@@ -378,8 +381,8 @@ std::array<double, 4> EfficientNetRandomCrop::rand_crop_params(long long h, long
   const double img_short = static_cast<double>(std::min(h, w));
   const double crop =
       static_cast<double>(scale_h_) / static_cast<double>(scale_h_ + crop_padding_) * img_short;
-  const double oh = std::max<long long>(0, py_round((static_cast<double>(h) - crop) / 2.0));
-  const double ow = std::max<long long>(0, py_round((static_cast<double>(w) - crop) / 2.0));
+  const double oh = std::max<long long>(0, mmcv::py_round((static_cast<double>(h) - crop) / 2.0));
+  const double ow = std::max<long long>(0, mmcv::py_round((static_cast<double>(w) - crop) / 2.0));
   return {oh, ow, crop, crop};
 }
 
@@ -395,8 +398,8 @@ std::string EfficientNetRandomCrop::repr() const {
 EfficientNetCenterCrop::EfficientNetCenterCrop(Options options) : o_(std::move(options)) {
   check(o_.crop_size > 0, "EfficientNetCenterCrop: crop_size must be > 0");
   check(o_.crop_padding >= 0, "EfficientNetCenterCrop: crop_padding must be >= 0");
-  check(valid_interpolation(o_.interpolation, "cv2") &&
-            valid_interpolation(o_.interpolation, o_.backend),
+  check(mmcv::valid_interpolation(o_.interpolation, "cv2") &&
+            mmcv::valid_interpolation(o_.interpolation, o_.backend),
         "EfficientNetCenterCrop: interpolation must be one of nearest, bilinear, bicubic, "
         "area, lanczos, got '" +
             o_.interpolation + "'");
@@ -417,10 +420,11 @@ bool EfficientNetCenterCrop::transform(data::Results& results, Rng&) const {
   const double h = img.rows, w = img.cols;
   const double crop = static_cast<double>(o_.crop_size) /
                       static_cast<double>(o_.crop_size + o_.crop_padding) * std::min(h, w);
-  const double oh = static_cast<double>(std::max<long long>(0, py_round((h - crop) / 2.0)));
-  const double ow = static_cast<double>(std::max<long long>(0, py_round((w - crop) / 2.0)));
-  cv::Mat patch = imcrop(img, ow, oh, ow + crop - 1, oh + crop - 1);
-  cv::Mat out = imresize(patch, Size2{o_.crop_size, o_.crop_size}, o_.interpolation, o_.backend);
+  const double oh = static_cast<double>(std::max<long long>(0, mmcv::py_round((h - crop) / 2.0)));
+  const double ow = static_cast<double>(std::max<long long>(0, mmcv::py_round((w - crop) / 2.0)));
+  cv::Mat patch = mmcv::imcrop(img, ow, oh, ow + crop - 1, oh + crop - 1);
+  cv::Mat out =
+      mmcv::imresize(patch, mmcv::Size2{o_.crop_size, o_.crop_size}, o_.interpolation, o_.backend);
   store_image(results, out, /*full_shape=*/true);
   return true;
 }

@@ -25,8 +25,8 @@
 #include <string>
 
 #include "mmcpp/config/value.h"
+#include "mmcpp/cv/image/geometric.h"
 #include "mmcpp/data/transform.h"
-#include "mmcpp/pretrain/image/geometric.h"
 
 namespace mmcpp::pretrain {
 
@@ -67,7 +67,7 @@ class RandomCrop : public data::Transform {
  private:
   Options o_;
   long long crop_h_ = 0, crop_w_ = 0;
-  PadVal pad_val_;
+  mmcv::PadVal pad_val_;
 };
 
 class RandomResizedCrop : public data::Transform {

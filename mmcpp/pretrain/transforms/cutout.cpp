@@ -1,7 +1,7 @@
 #include "mmcpp/pretrain/transforms/cutout.h"
 
 #include "mmcpp/core/error.h"
-#include "mmcpp/pretrain/image/warp.h"
+#include "mmcpp/cv/image/warp.h"
 #include "mmcpp/pretrain/registry.h"
 #include "mmcpp/pretrain/transforms/results_image.h"
 #include "mmcpp/registry/registry.h"
@@ -53,7 +53,7 @@ bool Cutout::transform(data::Results& results, Rng& rng) const {
   ResultsImage img(results, "Cutout");
   const double y0 = uniform_from(rng, img.mat().rows);
   const double x0 = uniform_from(rng, img.mat().cols);
-  img.put(results, cutout(img.mat(), cut_h, cut_w, pad_val_, y0, x0));
+  img.put(results, mmcv::cutout(img.mat(), cut_h, cut_w, pad_val_, y0, x0));
   return true;
 }
 

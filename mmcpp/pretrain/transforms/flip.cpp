@@ -4,8 +4,8 @@
 #include <limits>
 
 #include "mmcpp/core/error.h"
-#include "mmcpp/pretrain/image/geometric.h"
-#include "mmcpp/pretrain/image/mat_tensor.h"
+#include "mmcpp/cv/image/geometric.h"
+#include "mmcpp/cv/image/mat_tensor.h"
 #include "mmcpp/pretrain/registry.h"
 #include "mmcpp/pretrain/transforms/image_results.h"
 #include "mmcpp/registry/registry.h"
@@ -125,14 +125,14 @@ bool RandomFlip::transform(data::Results& results, Rng& rng) const {
   }
   info.set(Value("flip"), Value(true));
   info.set(Value("flip_direction"), Value(dir));
-  store_image(results, imflip(image_mat(results), dir));
+  store_image(results, mmcv::imflip(image_mat(results), dir));
   const double h = static_cast<double>(results.img().size(0));
   const double w = static_cast<double>(results.img().size(1));
   if (auto it = results.arrays.find("gt_bboxes"); it != results.arrays.end()) {
     flip_bboxes(it->second, h, w, dir);
   }
   if (auto it = results.arrays.find("gt_seg_map"); it != results.arrays.end()) {
-    torch::Tensor seg = as_tensor(imflip(as_mat(it->second.contiguous()), dir));
+    torch::Tensor seg = mmcv::as_tensor(mmcv::imflip(mmcv::as_mat(it->second.contiguous()), dir));
     if (!o_.swap_seg_labels.is_none()) {
       const torch::Tensor original = seg.clone();
       for (const Value& pair : o_.swap_seg_labels.items()) {

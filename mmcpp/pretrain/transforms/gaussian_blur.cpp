@@ -1,7 +1,7 @@
 #include "mmcpp/pretrain/transforms/gaussian_blur.h"
 
 #include "mmcpp/core/error.h"
-#include "mmcpp/pretrain/image/pillow_filters.h"
+#include "mmcpp/cv/image/pillow_filters.h"
 #include "mmcpp/pretrain/registry.h"
 #include "mmcpp/pretrain/transforms/results_image.h"
 #include "mmcpp/registry/registry.h"
@@ -27,7 +27,7 @@ bool GaussianBlur::transform(data::Results& results, Rng& rng) const {
   const double radius = radius_.is_none() ? random_magnitude(rng) : radius_.as_number();
   ResultsImage img(results, "GaussianBlur");
   img.require_uint8();  // Image.fromarray of MMPretrain's uint8 images
-  img.put(results, pillow_gaussian_blur(img.mat(), radius));
+  img.put(results, mmcv::pillow_gaussian_blur(img.mat(), radius));
   return true;
 }
 

@@ -1,7 +1,7 @@
 #include "mmcpp/pretrain/transforms/image_results.h"
 
 #include "mmcpp/core/error.h"
-#include "mmcpp/pretrain/image/mat_tensor.h"
+#include "mmcpp/cv/image/mat_tensor.h"
 
 namespace mmcpp::pretrain {
 
@@ -13,11 +13,11 @@ cv::Mat image_mat(data::Results& results) {
       img.dim() == 2 ? img.stride(1) == 1
                      : img.dim() == 3 && img.stride(2) == 1 && img.stride(1) == img.size(2);
   if (!rows_packed || img.stride(0) < 0) img = img.contiguous();
-  return as_mat(img);
+  return mmcv::as_mat(img);
 }
 
 torch::Tensor tensor_of(const cv::Mat& m, const torch::Tensor& source) {
-  if (m.u != nullptr || m.empty()) return as_tensor(m);  // owns (or shares) its buffer
+  if (m.u != nullptr || m.empty()) return mmcv::as_tensor(m);  // owns (or shares) its buffer
   if (source.defined() && source.dim() >= 2 && source.stride(1) > 0) {
     const auto* base = static_cast<const std::uint8_t*>(source.data_ptr());
     const std::int64_t elem = source.element_size();
@@ -33,7 +33,7 @@ torch::Tensor tensor_of(const cv::Mat& m, const torch::Tensor& source) {
       }
     }
   }
-  return as_tensor(m.clone());
+  return mmcv::as_tensor(m.clone());
 }
 
 void store_image(data::Results& results, const cv::Mat& m, bool full_shape) {
@@ -81,9 +81,9 @@ std::vector<double> numbers_of(const Value& value, const std::string& what) {
               what + " must be a number or a sequence of numbers, got " + value.repr());
 }
 
-PadVal pad_val_of(const Value& value, const std::string& what) {
-  if (value.is_number() && !value.is_bool()) return PadVal::number(value.as_number());
-  if (value.is_sequence()) return PadVal::tuple(numbers_of(value, what));
+mmcv::PadVal pad_val_of(const Value& value, const std::string& what) {
+  if (value.is_number() && !value.is_bool()) return mmcv::PadVal::number(value.as_number());
+  if (value.is_sequence()) return mmcv::PadVal::tuple(numbers_of(value, what));
   throw Error("TypeError", what + " must be a int or a tuple. But received " + value.type_name());
 }
 

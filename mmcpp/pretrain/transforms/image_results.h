@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "mmcpp/config/value.h"
+#include "mmcpp/cv/image/geometric.h"
 #include "mmcpp/data/transform.h"
-#include "mmcpp/pretrain/image/geometric.h"
 
 namespace mmcpp::pretrain {
 
@@ -45,7 +45,7 @@ std::pair<long long, long long> int_or_pair(const config::Value& value, const st
 std::vector<double> numbers_of(const config::Value& value, const std::string& what);
 
 // PadVal from a config value: a number, or a list/tuple of numbers.
-PadVal pad_val_of(const config::Value& value, const std::string& what);
+mmcv::PadVal pad_val_of(const config::Value& value, const std::string& what);
 
 // Throws AssertionError(message) unless `ok` (Python's assert).
 void check(bool ok, const std::string& message);

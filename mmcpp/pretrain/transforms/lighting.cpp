@@ -1,7 +1,7 @@
 #include "mmcpp/pretrain/transforms/lighting.h"
 
 #include "mmcpp/core/error.h"
-#include "mmcpp/pretrain/image/photometric.h"
+#include "mmcpp/cv/image/photometric.h"
 #include "mmcpp/pretrain/registry.h"
 #include "mmcpp/pretrain/transforms/results_image.h"
 #include "mmcpp/registry/registry.h"
@@ -99,13 +99,13 @@ std::vector<double> Lighting::draw_alpha(Rng& rng) const {
 bool Lighting::transform(data::Results& results, Rng& rng) const {
   ResultsImage img(results, "Lighting");
   const std::vector<double> alpha = draw_alpha(rng);
-  const cv::Mat adjusted = adjust_lighting(img.mat(), o_.eigval, o_.eigvec, alpha, o_.to_rgb);
+  const cv::Mat adjusted = mmcv::adjust_lighting(img.mat(), o_.eigval, o_.eigvec, alpha, o_.to_rgb);
   if (!img.is_uint8()) {
     throw Error("TypeError",
                 "Lighting: only uint8 images are supported (MMPretrain casts the "
                 "result back to the input dtype)");
   }
-  img.put(results, wrap_to_u8(adjusted));
+  img.put(results, mmcv::wrap_to_u8(adjusted));
   return true;
 }
 

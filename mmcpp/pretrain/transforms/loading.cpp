@@ -2,7 +2,7 @@
 
 #include "mmcpp/core/env.h"
 #include "mmcpp/core/error.h"
-#include "mmcpp/pretrain/image/io.h"
+#include "mmcpp/cv/image/io.h"
 #include "mmcpp/pretrain/registry.h"
 #include "mmcpp/pretrain/transforms/image_results.h"
 #include "mmcpp/registry/registry.h"
@@ -35,7 +35,7 @@ LoadImageFromFile::LoadImageFromFile(Options options, Env* env)
   }
   check_backend(o_.file_client_args, "file_client_args");
   check_backend(o_.backend_args, "backend_args");
-  imread_flag(o_.color_type);  // validates
+  mmcv::imread_flag(o_.color_type);  // validates
   if (o_.imdecode_backend != "cv2") {
     throw Error("ValueError", "imdecode_backend='" + o_.imdecode_backend +
                                   "' is not supported by mmcpp; only 'cv2' is");
@@ -66,7 +66,7 @@ bool LoadImageFromFile::transform(data::Results& results, Rng&) const {
     }
     const std::string bytes = env.read_file(path);
     if (bytes.empty()) throw Error("ValueError", "the image file is empty: '" + path + "'");
-    img = imfrombytes(bytes, o_.color_type, "bgr", o_.imdecode_backend);
+    img = mmcv::imfrombytes(bytes, o_.color_type, "bgr", o_.imdecode_backend);
   } catch (const Error&) {
     if (o_.ignore_empty) return false;
     throw;

@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "mmcpp/core/error.h"
-#include "mmcpp/pretrain/image/geometric.h"
-#include "mmcpp/pretrain/image/mat_tensor.h"
+#include "mmcpp/cv/image/geometric.h"
+#include "mmcpp/cv/image/mat_tensor.h"
 #include "mmcpp/pretrain/registry.h"
 #include "mmcpp/pretrain/transforms/image_results.h"
 #include "mmcpp/registry/registry.h"
@@ -24,8 +24,9 @@ Value default_pad_val(const Value& img) {
 
 // _pad_img's pad_val: an int becomes one value per channel of a 3-D image;
 // anything else goes to impad as given.
-PadVal image_pad_val(const Value& v, int dims, int channels) {
-  if (v.is_int() && dims == 3) return PadVal::tuple(std::vector<double>(channels, v.as_number()));
+mmcv::PadVal image_pad_val(const Value& v, int dims, int channels) {
+  if (v.is_int() && dims == 3)
+    return mmcv::PadVal::tuple(std::vector<double>(channels, v.as_number()));
   return pad_val_of(v, "Pad: pad_val");
 }
 
@@ -82,8 +83,8 @@ bool Pad::transform(data::Results& results, Rng&) const {
     std::tie(w, h) = int_or_pair(o_.size, "Pad: size");
   }
   const Value* img_val = o_.pad_val.as_dict().find("img");
-  const PadVal pad_val = image_pad_val(img_val ? *img_val : Value(0), dims, img.channels());
-  cv::Mat out = h < 0 ? img.clone() : impad_to_shape(img, h, w, pad_val, o_.padding_mode);
+  const mmcv::PadVal pad_val = image_pad_val(img_val ? *img_val : Value(0), dims, img.channels());
+  cv::Mat out = h < 0 ? img.clone() : mmcv::impad_to_shape(img, h, w, pad_val, o_.padding_mode);
   store_image(results, out);
   auto& info = results.info.as_dict();
   info.set(Value("pad_shape"), shape_of(results.img()));
@@ -93,10 +94,11 @@ bool Pad::transform(data::Results& results, Rng&) const {
   if (auto it = results.arrays.find("gt_seg_map"); it != results.arrays.end()) {
     const Value* seg_val = o_.pad_val.as_dict().find("seg");
     const torch::Tensor seg_tensor = it->second.contiguous();  // alive while `seg` is used
-    cv::Mat seg = as_mat(seg_tensor);
-    const PadVal pv = image_pad_val(seg_val ? *seg_val : Value(255),
-                                    static_cast<int>(it->second.dim()), seg.channels());
-    it->second = as_tensor(impad_to_shape(seg, out.rows, out.cols, pv, o_.padding_mode));
+    cv::Mat seg = mmcv::as_mat(seg_tensor);
+    const mmcv::PadVal pv = image_pad_val(seg_val ? *seg_val : Value(255),
+                                          static_cast<int>(it->second.dim()), seg.channels());
+    it->second =
+        mmcv::as_tensor(mmcv::impad_to_shape(seg, out.rows, out.cols, pv, o_.padding_mode));
   }
   return true;
 }

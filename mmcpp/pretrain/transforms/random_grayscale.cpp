@@ -5,8 +5,8 @@
 #include <numeric>
 
 #include "mmcpp/core/error.h"
-#include "mmcpp/pretrain/image/colorspace.h"
-#include "mmcpp/pretrain/image/mat_tensor.h"
+#include "mmcpp/cv/image/colorspace.h"
+#include "mmcpp/cv/image/mat_tensor.h"
 #include "mmcpp/pretrain/registry.h"
 #include "mmcpp/registry/registry.h"
 
@@ -45,7 +45,7 @@ bool RandomGrayscale::transform(data::Results& results, Rng& rng) const {
   torch::Tensor img = results.img();
   if (o_.color_format == "hsv") {
     torch::Tensor t = img.contiguous();
-    img = as_tensor(hsv2bgr(as_mat(t)));
+    img = mmcv::as_tensor(mmcv::hsv2bgr(mmcv::as_mat(t)));
   }
   if (img.dim() == 2) img = img.unsqueeze(2);
   const std::int64_t channels = img.size(2);

@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "mmcpp/core/error.h"
-#include "mmcpp/pretrain/image/geometric.h"
-#include "mmcpp/pretrain/image/mat_tensor.h"
+#include "mmcpp/cv/image/geometric.h"
+#include "mmcpp/cv/image/mat_tensor.h"
 #include "mmcpp/pretrain/registry.h"
 #include "mmcpp/pretrain/transforms/image_results.h"
 #include "mmcpp/registry/registry.h"
@@ -27,7 +27,7 @@ void check_interpolation(const std::string& interpolation, const std::string& ba
                                   " is not supported for resize.Supported backends are 'cv2', "
                                   "'pillow'");
   }
-  if (!valid_interpolation(interpolation, backend)) {
+  if (!mmcv::valid_interpolation(interpolation, backend)) {
     throw Error("KeyError",
                 "'" + interpolation + "': unknown interpolation for backend '" + backend + "'");
   }
@@ -99,7 +99,8 @@ void Resize::apply(data::Results& results, const Value& scale) const {
   Value target = scale;
   if (target.is_none() || (target.is_sequence() && target.items().empty())) {
     const auto& f = scale_factor_.items();
-    const Size2 s = scale_size({img.cols, img.rows}, f[0].as_number(), f[1].as_number());
+    const mmcv::Size2 s =
+        mmcv::scale_size({img.cols, img.rows}, f[0].as_number(), f[1].as_number());
     target = ints2(s.w, s.h);
   }
   info.set(Value("scale"), target);
@@ -108,17 +109,17 @@ void Resize::apply(data::Results& results, const Value& scale) const {
   double w_scale, h_scale;
   if (o_.keep_ratio) {
     if (target.is_number()) {
-      out = imrescale(img, target.as_number(), o_.interpolation, o_.backend);
+      out = mmcv::imrescale(img, target.as_number(), o_.interpolation, o_.backend);
     } else {
       const auto [w, h] = int_or_pair(target, "Resize: scale");
-      out = imrescale(img, Size2{w, h}, o_.interpolation, o_.backend);
+      out = mmcv::imrescale(img, mmcv::Size2{w, h}, o_.interpolation, o_.backend);
     }
     // As MMCV: the factors actually applied, per axis.
     w_scale = static_cast<double>(out.cols) / img.cols;
     h_scale = static_cast<double>(out.rows) / img.rows;
   } else {
     const auto [w, h] = int_or_pair(target, "Resize: scale");
-    out = imresize(img, Size2{w, h}, o_.interpolation, o_.backend);
+    out = mmcv::imresize(img, mmcv::Size2{w, h}, o_.interpolation, o_.backend);
     w_scale = static_cast<double>(w) / img.cols;
     h_scale = static_cast<double>(h) / img.rows;
   }
@@ -129,19 +130,20 @@ void Resize::apply(data::Results& results, const Value& scale) const {
   resize_bboxes(results, w_scale, h_scale, o_.clip_object_border);
   if (auto it = results.arrays.find("gt_seg_map"); it != results.arrays.end()) {
     const torch::Tensor seg_tensor = it->second.contiguous();  // alive while `seg` is used
-    cv::Mat seg = as_mat(seg_tensor);
+    cv::Mat seg = mmcv::as_mat(seg_tensor);
     cv::Mat seg_out;
     if (o_.keep_ratio) {
-      seg_out = target.is_number() ? imrescale(seg, target.as_number(), "nearest", o_.backend)
-                                   : imrescale(seg,
-                                               Size2{int_or_pair(target, "scale").first,
-                                                     int_or_pair(target, "scale").second},
-                                               "nearest", o_.backend);
+      seg_out = target.is_number()
+                    ? mmcv::imrescale(seg, target.as_number(), "nearest", o_.backend)
+                    : mmcv::imrescale(seg,
+                                      mmcv::Size2{int_or_pair(target, "scale").first,
+                                                  int_or_pair(target, "scale").second},
+                                      "nearest", o_.backend);
     } else {
       const auto [w, h] = int_or_pair(target, "Resize: scale");
-      seg_out = imresize(seg, Size2{w, h}, "nearest", o_.backend);
+      seg_out = mmcv::imresize(seg, mmcv::Size2{w, h}, "nearest", o_.backend);
     }
-    it->second = as_tensor(seg_out);
+    it->second = mmcv::as_tensor(seg_out);
   }
 }
 
@@ -261,7 +263,7 @@ bool ResizeEdge::transform(data::Results& results, Rng&) const {
     height = o_.scale;
     width = static_cast<long long>(static_cast<double>(o_.scale * w) / static_cast<double>(h));
   }
-  cv::Mat out = imresize(img, Size2{width, height}, o_.interpolation, o_.backend);
+  cv::Mat out = mmcv::imresize(img, mmcv::Size2{width, height}, o_.interpolation, o_.backend);
   store_image(results, out);
   auto& info = results.info.as_dict();
   info.set(Value("scale"),

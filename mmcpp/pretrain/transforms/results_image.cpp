@@ -1,14 +1,14 @@
 #include "mmcpp/pretrain/transforms/results_image.h"
 
 #include "mmcpp/core/error.h"
-#include "mmcpp/pretrain/image/mat_tensor.h"
+#include "mmcpp/cv/image/mat_tensor.h"
 
 namespace mmcpp::pretrain {
 
 ResultsImage::ResultsImage(const data::Results& results, std::string component)
     : tensor_(results.img()), component_(std::move(component)) {
   if (!tensor_.is_contiguous()) tensor_ = tensor_.contiguous();
-  mat_ = as_mat(tensor_);
+  mat_ = mmcv::as_mat(tensor_);
 }
 
 void ResultsImage::require_uint8() const {
@@ -31,7 +31,7 @@ void ResultsImage::put(data::Results& results, const cv::Mat& out) const {
     results.arrays["img"] = tensor_;
     return;
   }
-  results.arrays["img"] = as_tensor(out, tensor_.dim() == 3);
+  results.arrays["img"] = mmcv::as_tensor(out, tensor_.dim() == 3);
 }
 
 }  // namespace mmcpp::pretrain

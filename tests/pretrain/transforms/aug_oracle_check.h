@@ -9,7 +9,7 @@
 #include <iostream>
 #include <string>
 
-#include "mmcpp/pretrain/image/mat_tensor.h"
+#include "mmcpp/cv/image/mat_tensor.h"
 #include "tests/support/transform_oracle.h"
 
 namespace mmcpp::pretrain {
@@ -27,7 +27,7 @@ inline void check_transform_cases(const std::string& type) {
     testing::expect_matches_oracle(c, r);
     testing::expect_results_after(c, r);
     const torch::Tensor got = r.img().contiguous();
-    const torch::Tensor exp = as_tensor(c.expected).contiguous();
+    const torch::Tensor exp = mmcv::as_tensor(c.expected).contiguous();
     if (got.sizes() == exp.sizes()) {
       const torch::Tensor diff = (got.to(torch::kInt32) - exp.to(torch::kInt32)).abs();
       std::cout << "[ oracle   ] " << name << ": max |diff| " << diff.max().item<int>() << ", "

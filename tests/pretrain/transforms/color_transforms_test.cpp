@@ -8,8 +8,8 @@
 
 #include "mmcpp/config/config.h"
 #include "mmcpp/core/error.h"
+#include "mmcpp/cv/image/mat_tensor.h"
 #include "mmcpp/data/transform.h"
-#include "mmcpp/pretrain/image/mat_tensor.h"
 #include "mmcpp/registry/registry.h"
 
 namespace mmcpp::pretrain {

@@ -5,8 +5,8 @@
 
 #include <opencv2/imgcodecs.hpp>
 
-#include "mmcpp/pretrain/image/io.h"
-#include "mmcpp/pretrain/image/mat_tensor.h"
+#include "mmcpp/cv/image/io.h"
+#include "mmcpp/cv/image/mat_tensor.h"
 #include "mmcpp/pretrain/transforms/loading.h"
 #include "tests/support/oracle.h"
 #include "tests/support/transform_oracle.h"

@@ -13,8 +13,8 @@
 
 #include "mmcpp/config/config.h"
 #include "mmcpp/core/error.h"
+#include "mmcpp/cv/image/mat_tensor.h"
 #include "mmcpp/data/transform.h"
-#include "mmcpp/pretrain/image/mat_tensor.h"
 #include "mmcpp/pretrain/registry.h"
 #include "mmcpp/pretrain/transforms/wrappers.h"
 #include "mmcpp/registry/registry.h"

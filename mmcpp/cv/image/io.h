@@ -10,7 +10,7 @@ namespace mmcpp {
 class Env;
 }
 
-namespace mmcpp::pretrain {
+namespace mmcpp::mmcv {
 
 // mmcv's imread_flags: color, grayscale, unchanged, color_ignore_orientation,
 // grayscale_ignore_orientation -> cv::IMREAD_* (else ValueError).
@@ -30,4 +30,4 @@ cv::Mat imread(const std::string& path, const std::string& flag = "color",
                const std::string& channel_order = "bgr", const std::string& backend = "cv2",
                Env* env = nullptr);
 
-}  // namespace mmcpp::pretrain
+}  // namespace mmcpp::mmcv

@@ -1,4 +1,4 @@
-#include "mmcpp/pretrain/image/pillow_filters.h"
+#include "mmcpp/cv/image/pillow_filters.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 
 #include "mmcpp/core/error.h"
 
-namespace mmcpp::pretrain {
+namespace mmcpp::mmcv {
 
 namespace {
 
@@ -240,4 +240,4 @@ cv::Mat pillow_gaussian_blur(const cv::Mat& img, double radius) {
   return out;
 }
 
-}  // namespace mmcpp::pretrain
+}  // namespace mmcpp::mmcv

@@ -7,12 +7,12 @@
 #include <cmath>
 
 #include "mmcpp/core/error.h"
-#include "mmcpp/pretrain/image/colorspace.h"
-#include "mmcpp/pretrain/image/photometric.h"
-#include "mmcpp/pretrain/image/pillow_filters.h"
-#include "mmcpp/pretrain/image/warp.h"
+#include "mmcpp/cv/image/colorspace.h"
+#include "mmcpp/cv/image/photometric.h"
+#include "mmcpp/cv/image/pillow_filters.h"
+#include "mmcpp/cv/image/warp.h"
 
-namespace mmcpp::pretrain {
+namespace mmcpp::mmcv {
 namespace {
 
 cv::Mat pattern(int h = 24, int w = 32) {
@@ -177,4 +177,4 @@ TEST(Warp, CutoutFillsTheRectangleAroundTheCentre) {
 }
 
 }  // namespace
-}  // namespace mmcpp::pretrain
+}  // namespace mmcpp::mmcv

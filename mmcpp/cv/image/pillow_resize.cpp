@@ -1,4 +1,4 @@
-#include "mmcpp/pretrain/image/pillow_resize.h"
+#include "mmcpp/cv/image/pillow_resize.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 
 #include "mmcpp/core/error.h"
 
-namespace mmcpp::pretrain {
+namespace mmcpp::mmcv {
 
 namespace {
 
@@ -208,4 +208,4 @@ cv::Mat pillow_resize(const cv::Mat& img, int w, int h, const std::string& filte
   return out;
 }
 
-}  // namespace mmcpp::pretrain
+}  // namespace mmcpp::mmcv

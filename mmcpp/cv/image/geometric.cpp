@@ -1,4 +1,4 @@
-#include "mmcpp/pretrain/image/geometric.h"
+#include "mmcpp/cv/image/geometric.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -8,9 +8,9 @@
 #include <cstdint>
 
 #include "mmcpp/core/error.h"
-#include "mmcpp/pretrain/image/pillow_resize.h"
+#include "mmcpp/cv/image/pillow_resize.h"
 
-namespace mmcpp::pretrain {
+namespace mmcpp::mmcv {
 
 long long py_round(double x) {
   // nearbyint rounds to nearest-even in the default rounding mode, as Python does.
@@ -187,4 +187,4 @@ cv::Mat imflip(const cv::Mat& img, const std::string& direction) {
   return out;
 }
 
-}  // namespace mmcpp::pretrain
+}  // namespace mmcpp::mmcv

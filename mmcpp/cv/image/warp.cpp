@@ -1,4 +1,4 @@
-#include "mmcpp/pretrain/image/warp.h"
+#include "mmcpp/cv/image/warp.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -9,7 +9,7 @@
 
 #include "mmcpp/core/error.h"
 
-namespace mmcpp::pretrain {
+namespace mmcpp::mmcv {
 
 namespace {
 
@@ -150,4 +150,4 @@ cv::Mat cutout(const cv::Mat& img, int cut_h, int cut_w, const FillValue& pad_va
   return out;
 }
 
-}  // namespace mmcpp::pretrain
+}  // namespace mmcpp::mmcv

@@ -1,4 +1,4 @@
-#include "mmcpp/pretrain/image/io.h"
+#include "mmcpp/cv/image/io.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -6,7 +6,7 @@
 #include "mmcpp/core/env.h"
 #include "mmcpp/core/error.h"
 
-namespace mmcpp::pretrain {
+namespace mmcpp::mmcv {
 
 int imread_flag(const std::string& flag) {
   if (flag == "color") return cv::IMREAD_COLOR;
@@ -61,4 +61,4 @@ cv::Mat imread(const std::string& path, const std::string& flag, const std::stri
   return imfrombytes(e.read_file(path), flag, channel_order, backend);
 }
 
-}  // namespace mmcpp::pretrain
+}  // namespace mmcpp::mmcv

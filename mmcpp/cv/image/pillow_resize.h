@@ -16,7 +16,7 @@
 
 #include <string>
 
-namespace mmcpp::pretrain {
+namespace mmcpp::mmcv {
 
 // mmcv's pillow_interp_codes: nearest, bilinear, bicubic, box, lanczos, hamming.
 bool pillow_filter_known(const std::string& name);
@@ -26,4 +26,4 @@ bool pillow_filter_known(const std::string& name);
 // non-positive size are errors.
 cv::Mat pillow_resize(const cv::Mat& img, int w, int h, const std::string& filter);
 
-}  // namespace mmcpp::pretrain
+}  // namespace mmcpp::mmcv

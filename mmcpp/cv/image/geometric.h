@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-namespace mmcpp::pretrain {
+namespace mmcpp::mmcv {
 
 // Python's round() of a float to an int: halves go to the even neighbour.
 long long py_round(double x);
@@ -82,4 +82,4 @@ cv::Mat impad_to_multiple(const cv::Mat& img, long long divisor, const PadVal& p
 // mmcv.imflip: horizontal, vertical or diagonal (else ValueError).
 cv::Mat imflip(const cv::Mat& img, const std::string& direction = "horizontal");
 
-}  // namespace mmcpp::pretrain
+}  // namespace mmcpp::mmcv

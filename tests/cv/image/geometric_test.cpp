@@ -1,12 +1,12 @@
 // mmcv.image's geometric functions and the Pillow resampler.
-#include "mmcpp/pretrain/image/geometric.h"
+#include "mmcpp/cv/image/geometric.h"
 
 #include <gtest/gtest.h>
 
 #include "mmcpp/core/error.h"
-#include "mmcpp/pretrain/image/pillow_resize.h"
+#include "mmcpp/cv/image/pillow_resize.h"
 
-namespace mmcpp::pretrain {
+namespace mmcpp::mmcv {
 namespace {
 
 cv::Mat ramp(int h, int w, int channels = 3) {
@@ -140,4 +140,4 @@ TEST(PillowResize, NearestAndIdentity) {
 }
 
 }  // namespace
-}  // namespace mmcpp::pretrain
+}  // namespace mmcpp::mmcv

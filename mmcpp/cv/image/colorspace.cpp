@@ -1,4 +1,4 @@
-#include "mmcpp/pretrain/image/colorspace.h"
+#include "mmcpp/cv/image/colorspace.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -6,7 +6,7 @@
 
 #include "mmcpp/core/error.h"
 
-namespace mmcpp::pretrain {
+namespace mmcpp::mmcv {
 
 namespace {
 
@@ -32,4 +32,4 @@ cv::Mat rgb2bgr(const cv::Mat& img) { return convert(img, cv::COLOR_RGB2BGR, 3, 
 cv::Mat bgr2hsv(const cv::Mat& img) { return convert(img, cv::COLOR_BGR2HSV, 3, "bgr2hsv"); }
 cv::Mat hsv2bgr(const cv::Mat& img) { return convert(img, cv::COLOR_HSV2BGR, 3, "hsv2bgr"); }
 
-}  // namespace mmcpp::pretrain
+}  // namespace mmcpp::mmcv

@@ -21,7 +21,7 @@
 
 #include <cstdint>
 
-namespace mmcpp::pretrain {
+namespace mmcpp::mmcv {
 
 // Image.blend(im1, im2, alpha) for same-shaped uint8 Mats.
 cv::Mat pillow_blend(const cv::Mat& im1, const cv::Mat& im2, float alpha);
@@ -46,4 +46,4 @@ cv::Mat pillow_gaussian_blur(const cv::Mat& img, double radius);
 // `passes` box blurs (single precision, as Pillow computes it).
 float pillow_gaussian_box_radius(float radius, int passes);
 
-}  // namespace mmcpp::pretrain
+}  // namespace mmcpp::mmcv

@@ -10,7 +10,7 @@
 
 #include <opencv2/core.hpp>
 
-namespace mmcpp::pretrain {
+namespace mmcpp::mmcv {
 
 // A cv::Mat aliasing `t`'s memory (t must outlive it). `t` must be on the CPU,
 // 2-D (H, W) or 3-D (H, W, C) with C <= CV_CN_MAX, rows may be strided but each
@@ -22,4 +22,4 @@ cv::Mat as_mat(const torch::Tensor& t);
 // become (H, W) unless keep_channel_axis, as cv2 returns them to numpy.
 torch::Tensor as_tensor(const cv::Mat& m, bool keep_channel_axis = false);
 
-}  // namespace mmcpp::pretrain
+}  // namespace mmcpp::mmcv

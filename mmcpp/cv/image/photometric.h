@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace mmcpp::pretrain {
+namespace mmcpp::mmcv {
 
 // 255 - img.
 cv::Mat iminvert(const cv::Mat& img);
@@ -55,4 +55,4 @@ cv::Mat clip_to_u8(const cv::Mat& values);
 // low 8 bits (what x86-64 builds of numpy give for out-of-range values).
 cv::Mat wrap_to_u8(const cv::Mat& values);
 
-}  // namespace mmcpp::pretrain
+}  // namespace mmcpp::mmcv

@@ -1,4 +1,4 @@
-#include "mmcpp/pretrain/image/photometric.h"
+#include "mmcpp/cv/image/photometric.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -7,10 +7,10 @@
 #include <cstdint>
 
 #include "mmcpp/core/error.h"
-#include "mmcpp/pretrain/image/colorspace.h"
-#include "mmcpp/pretrain/image/pillow_filters.h"
+#include "mmcpp/cv/image/colorspace.h"
+#include "mmcpp/cv/image/pillow_filters.h"
 
-namespace mmcpp::pretrain {
+namespace mmcpp::mmcv {
 
 namespace {
 
@@ -330,4 +330,4 @@ cv::Mat adjust_hue(const cv::Mat& img, double hue_factor, const std::string& bac
   return out;
 }
 
-}  // namespace mmcpp::pretrain
+}  // namespace mmcpp::mmcv

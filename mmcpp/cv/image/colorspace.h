@@ -7,7 +7,7 @@
 
 #include <opencv2/core.hpp>
 
-namespace mmcpp::pretrain {
+namespace mmcpp::mmcv {
 
 // cv2.cvtColor(img, COLOR_BGR2GRAY / COLOR_RGB2GRAY): a single-channel Mat.
 cv::Mat bgr2gray(const cv::Mat& img);
@@ -20,4 +20,4 @@ cv::Mat rgb2bgr(const cv::Mat& img);
 cv::Mat bgr2hsv(const cv::Mat& img);
 cv::Mat hsv2bgr(const cv::Mat& img);
 
-}  // namespace mmcpp::pretrain
+}  // namespace mmcpp::mmcv

@@ -4,7 +4,7 @@
 // cutout. Images are uint8 (or any cv2 type for the warps) BGR Mats.
 #pragma once
 
-#include "mmcpp/pretrain/image/geometric.h"
+#include "mmcpp/cv/image/geometric.h"
 
 #include <opencv2/core.hpp>
 
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace mmcpp::pretrain {
+namespace mmcpp::mmcv {
 
 // A fill value as MMCV receives it: one number (`integer` tells int from
 // float) or a tuple of per-channel values. The form matters: cv2 turns a lone
@@ -56,4 +56,4 @@ cv::Mat imtranslate(const cv::Mat& img, double offset, const std::string& direct
 cv::Mat cutout(const cv::Mat& img, int cut_h, int cut_w, const FillValue& pad_val, double y0,
                double x0);
 
-}  // namespace mmcpp::pretrain
+}  // namespace mmcpp::mmcv

@@ -1,4 +1,4 @@
-#include "mmcpp/pretrain/image/mat_tensor.h"
+#include "mmcpp/cv/image/mat_tensor.h"
 
 #include <torch/torch.h>
 
@@ -7,7 +7,7 @@
 
 #include "mmcpp/core/error.h"
 
-namespace mmcpp::pretrain {
+namespace mmcpp::mmcv {
 
 namespace {
 
@@ -98,4 +98,4 @@ torch::Tensor as_tensor(const cv::Mat& m, bool keep_channel_axis) {
                           options);
 }
 
-}  // namespace mmcpp::pretrain
+}  // namespace mmcpp::mmcv
