@@ -68,7 +68,7 @@ Fmnist load_fmnist(const std::string& dir, std::size_t n) {
   n = std::min(n, ds->size());
   for (std::size_t i = 0; i < n; ++i) {
     mmcpp::data::Results info = ds->get_data_info(i);
-    f.images.push_back(mmcpp::pretrain::as_mat(info.img().contiguous()).clone());
+    f.images.push_back(mmcpp::mmcv::as_mat(info.img().contiguous()).clone());
     f.labels.push_back(static_cast<int>(info.info.as_dict().find("gt_label")->as_int()));
   }
   return f;
@@ -198,7 +198,7 @@ double limit_cifar(const Fmnist& f) {
     cv::copyMakeBorder(images[i % images.size()], padded, 4, 4, 4, 4, cv::BORDER_CONSTANT, 0);
     cv::Mat crop = padded(cv::Rect(rng() % 9, rng() % 9, 32, 32));
     if (rng() % 2) cv::flip(crop, crop, 1);
-    torch::Tensor t = mmcpp::pretrain::as_tensor(crop.clone()).permute({2, 0, 1}).contiguous();
+    torch::Tensor t = mmcpp::mmcv::as_tensor(crop.clone()).permute({2, 0, 1}).contiguous();
     sink += t.size(0);
   }
   return n / seconds_since(t0) + 0 * sink;
@@ -219,7 +219,7 @@ double limit_imagenet(const std::vector<std::string>& files, bool train) {
       cv::resize(img, out, cv::Size(320, 256), 0, 0, cv::INTER_LINEAR);
       out = out(cv::Rect(48, 16, 224, 224));
     }
-    torch::Tensor t = mmcpp::pretrain::as_tensor(out.clone()).permute({2, 0, 1}).contiguous();
+    torch::Tensor t = mmcpp::mmcv::as_tensor(out.clone()).permute({2, 0, 1}).contiguous();
     sink += t.size(0);
   }
   return files.size() / seconds_since(t0) + 0 * sink;

@@ -63,7 +63,7 @@ cv::Mat to_png_image(const torch::Tensor& img) {
     throw Error("ValueError", "browse-dataset: cannot write an image with " +
                                   std::to_string(t.size(2)) + " channels as PNG");
   }
-  cv::Mat m = mmcpp::pretrain::as_mat(t).clone();
+  cv::Mat m = mmcpp::mmcv::as_mat(t).clone();
   if (m.depth() != CV_8U) m.convertTo(m, CV_8U);  // saturate_cast, as cv2 would
   return m;
 }

@@ -75,7 +75,7 @@ torch::Tensor lighting_in_range_mask(const TransformCase& c) {
   if (alpha.size() != eigval.size() || eigvec.size() != 3) {
     throw std::runtime_error(c.name + ": cannot recompute the Lighting values from the case");
   }
-  torch::Tensor in = pretrain::as_tensor(c.input).to(torch::kFloat64);  // (H, W, 3) BGR
+  torch::Tensor in = mmcpp::mmcv::as_tensor(c.input).to(torch::kFloat64);  // (H, W, 3) BGR
   if (to_rgb) in = in.flip(2);
   std::vector<double> alter(3, 0.0);
   for (std::size_t ch = 0; ch < 3; ++ch) {
@@ -120,7 +120,7 @@ data::Results loaded_results(const TransformCase& c) {
   data::Results r;
   const Value shape = Value::tuple({Value(c.input.rows), Value(c.input.cols)});
   r.info.as_dict().set(Value("img_path"), *find(c.spec, "input_image"));
-  r.set_img(pretrain::as_tensor(c.input.clone()));
+  r.set_img(mmcpp::mmcv::as_tensor(c.input.clone()));
   r.info.as_dict().set(Value("ori_shape"), shape);
   return r;
 }
@@ -172,7 +172,7 @@ void expect_matches_oracle(const TransformCase& c, const data::Results& got) {
   std::vector<std::int64_t> exp_shape = {exp.rows, exp.cols};
   if (exp.channels() > 1) exp_shape.push_back(exp.channels());
   ASSERT_EQ(out.sizes().vec(), exp_shape) << c.name << ": output shape";
-  torch::Tensor e = pretrain::as_tensor(exp).contiguous();
+  torch::Tensor e = mmcpp::mmcv::as_tensor(exp).contiguous();
   torch::Tensor diff = (out.to(torch::kInt32) - e.to(torch::kInt32)).abs();
 
   const Value& tol = *find(c.spec, "tolerance");

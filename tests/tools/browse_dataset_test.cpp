@@ -68,7 +68,7 @@ TEST_F(BrowseDataset, TransformedPngIsThePipelineOutput) {
     const cv::Mat png = cv::imread((dir_ / "transformed" / (std::to_string(i) + ".png")).string(),
                                    cv::IMREAD_UNCHANGED);
     ASSERT_FALSE(png.empty()) << i;
-    const torch::Tensor got = pretrain::as_tensor(png).clone();
+    const torch::Tensor got = mmcpp::mmcv::as_tensor(png).clone();
     EXPECT_TRUE(torch::equal(got, expected.squeeze(0))) << "sample " << i;
   }
 }

@@ -35,7 +35,7 @@ class DirectionalAugTransform : public BaseAugTransform {
 
   config::Value magnitude_;
   config::Value pad_val_repr_;
-  FillValue pad_val_;
+  mmcv::FillValue pad_val_;
   std::string direction_;
   std::string interpolation_;
 };
@@ -73,7 +73,7 @@ class Rotate : public BaseAugTransform {
   config::Value scale_repr_;
   double scale_;
   config::Value pad_val_repr_;
-  FillValue pad_val_;
+  mmcv::FillValue pad_val_;
   std::string interpolation_;
 };
 

@@ -109,14 +109,15 @@ void BaseAugTransform::check_exclusive(const Value& value, const std::string& na
   }
 }
 
-FillValue fill_value_from(const Value& v, const std::string& component, const std::string& key) {
+mmcv::FillValue fill_value_from(const Value& v, const std::string& component,
+                                const std::string& key) {
   if (v.is_sequence()) {
     std::vector<double> values;
     for (const Value& x : v.items()) values.push_back(number(x, component, key));
-    return FillValue::tuple(std::move(values));
+    return mmcv::FillValue::tuple(std::move(values));
   }
-  if (v.is_int() || v.is_bool()) return FillValue::number(v.as_number(), true);
-  if (v.is_float()) return FillValue::number(v.as_float(), false);
+  if (v.is_int() || v.is_bool()) return mmcv::FillValue::number(v.as_number(), true);
+  if (v.is_float()) return mmcv::FillValue::number(v.as_float(), false);
   throw Error("TypeError", component + ": `" + key +
                                "` must be a number or a sequence of numbers, got " + v.repr());
 }

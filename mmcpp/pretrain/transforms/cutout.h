@@ -25,7 +25,7 @@ class Cutout : public BaseAugTransform {
  private:
   config::Value shape_;
   config::Value pad_val_repr_;
-  FillValue pad_val_;
+  mmcv::FillValue pad_val_;
 };
 
 }  // namespace mmcpp::pretrain

@@ -56,7 +56,7 @@ TEST(GeometricOracleSet, HasEveryType) {
 // The JPEG cases depend on the decoder: ours must give what MMPretrain saw.
 TEST(GeometricOracleSet, JpegDecodeMatchesCv2) {
   if (transform_case_names().empty()) GTEST_SKIP() << "transform oracle absent (MMCPP_ORACLE_DIR)";
-  const cv::Mat mine = pretrain::imread(transforms_dir() + "/images/rocket.jpg");
+  const cv::Mat mine = mmcpp::mmcv::imread(transforms_dir() + "/images/rocket.jpg");
   const cv::Mat ref =
       cv::imread(transforms_dir() + "/images/rocket_cv2_decoded.png", cv::IMREAD_UNCHANGED);
   ASSERT_FALSE(ref.empty());
@@ -77,7 +77,7 @@ TEST(GeometricOracleSet, LoadImageFromFileMatchesInputs) {
     Rng rng(0);
     ASSERT_TRUE(load.transform(r, rng));
     const cv::Mat ref = cv::imread(transforms_dir() + "/images/" + name, cv::IMREAD_COLOR);
-    const cv::Mat mine = pretrain::as_mat(r.img());
+    const cv::Mat mine = mmcpp::mmcv::as_mat(r.img());
     ASSERT_EQ(mine.size(), ref.size()) << name;
     EXPECT_EQ(cv::norm(mine, ref, cv::NORM_INF), 0.0) << name;
     EXPECT_EQ(r.info.as_dict().find("ori_shape")->repr(),
