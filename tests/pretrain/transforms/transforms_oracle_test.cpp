@@ -38,7 +38,8 @@ nlohmann::ordered_json image_index() {
 
 bool is_cv2_decode(const std::string& name) {
   const std::string tail = "_cv2_decoded.png";
-  return name.size() > tail.size() && name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
+  return name.size() > tail.size() &&
+         name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
 }
 
 TEST(TransformsOracle, EveryCaseMatchesMMPretrain) {
@@ -81,10 +82,10 @@ TEST(TransformsOracle, ImagesMatchTheIndex) {
 // (<stem>_cv2_decoded.png, where the oracle ships one).
 TEST(TransformsOracle, JpegDecodeMatchesCv2) {
   int compared = 0;
-  for (const auto& [name, info] : image_index().items()) {
+  const auto images = image_index();
+  for (const auto& [name, info] : images.items()) {
     const fs::path path = fs::path(transforms_dir()) / "images" / name;
-    const fs::path decoded =
-        path.parent_path() / (path.stem().string() + "_cv2_decoded.png");
+    const fs::path decoded = path.parent_path() / (path.stem().string() + "_cv2_decoded.png");
     if (!fs::exists(decoded)) continue;
     SCOPED_TRACE(name);
     const cv::Mat mine = mmcpp::mmcv::imread(path.string());
@@ -93,8 +94,7 @@ TEST(TransformsOracle, JpegDecodeMatchesCv2) {
     ASSERT_EQ(mine.size(), ref.size());
     ASSERT_EQ(mine.type(), ref.type());
     EXPECT_EQ(cv::norm(mine, ref, cv::NORM_INF), 0.0)
-        << "this OpenCV/libjpeg decodes " << name
-        << " differently from OpenCV 4.6 / libjpeg-turbo";
+        << "this OpenCV/libjpeg decodes " << name << " differently from OpenCV 4.6 / libjpeg-turbo";
     ++compared;
   }
   std::cout << "[ oracle   ] " << compared << " JPEG decodes compared with cv2's\n";
@@ -103,7 +103,8 @@ TEST(TransformsOracle, JpegDecodeMatchesCv2) {
 // LoadImageFromFile gives the arrays the oracle started from (every input image).
 TEST(TransformsOracle, LoadImageFromFileMatchesInputs) {
   int loaded = 0;
-  for (const auto& [name, info] : image_index().items()) {
+  const auto images = image_index();
+  for (const auto& [name, info] : images.items()) {
     if (is_cv2_decode(name)) continue;
     SCOPED_TRACE(name);
     const std::string path = transforms_dir() + "/images/" + name;
