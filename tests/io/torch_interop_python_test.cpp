@@ -187,6 +187,9 @@ std::string diff(const json& a, const json& b, const std::string& path) {
     const double y = std::strtod(b["value"].get<std::string>().c_str(), nullptr);
     return (x == y || (x != x && y != y)) ? "" : path + ": " + a.dump() + " vs " + b.dump();
   }
+  // Numbers by value (Python's JSON gives unsigned, ours signed integers).
+  if (a.is_number() && b.is_number())
+    return a == b ? "" : path + ": " + a.dump() + " vs " + b.dump();
   if (a.type() != b.type()) return path + ": " + a.dump() + " vs " + b.dump();
   if (a.is_object()) {
     if (a.size() != b.size())
