@@ -97,6 +97,8 @@ int train(const TrainArgs& a) {
   if (!a.cfg_options.empty()) cfg.merge_from_dict(mmcpp::config::parse_cfg_options(a.cfg_options));
 
   auto runner = mmcpp::engine::Runner::from_cfg(cfg);
+  // The "Resume with:" command after Ctrl-C repeats this command line.
+  runner->set_command_line(mmcpp::tools::process_command_line());
   runner->train();
 
   // Where everything went (the README's main job prints this).
