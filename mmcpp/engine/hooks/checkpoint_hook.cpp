@@ -286,19 +286,31 @@ void CheckpointHook::save_best(Runner& runner, const evaluation::Metrics& metric
     bool better = rule == "greater" ? *score > best : *score < best;
     if (!better) continue;
     updated = true;
-    hub.update_info(score_key, Value(*score));
-    auto prev = best_ckpt_path_.find(key);
-    if (prev != best_ckpt_path_.end() && !prev->second.empty() &&
-        runner.env().exists(prev->second)) {
-      runner.env().remove_file(prev->second);
-      runner.logger().info("The previous best checkpoint " + prev->second + " is removed");
-    }
     std::string best_name = "best_" + key + "_" + ckpt_filename;
     for (auto& c : best_name)
       if (c == '/') c = '_';
-    best_ckpt_path_[key] = path_join(out_dir_, best_name);
-    hub.update_info(ckpt_key, Value(best_ckpt_path_[key]));
-    runner.save_checkpoint(out_dir_, best_name, false, false, false, meta);
+    const std::string best_path = path_join(out_dir_, best_name);
+    auto found = best_ckpt_path_.find(key);
+    const std::string previous = found == best_ckpt_path_.end() ? "" : found->second;
+    const Value score_before = hub.get_info(score_key), ckpt_before = hub.get_info(ckpt_key);
+    // Before the save, so that the best checkpoint's message hub names itself.
+    hub.update_info(score_key, Value(*score));
+    hub.update_info(ckpt_key, Value(best_path));
+    try {
+      runner.save_checkpoint(out_dir_, best_name, false, false, false, meta);
+    } catch (...) {
+      // The previous best stays the best, on disk and in the message hub.
+      hub.update_info(score_key, score_before);
+      hub.update_info(ckpt_key, ckpt_before);
+      throw;
+    }
+    best_ckpt_path_[key] = best_path;
+    // MMEngine removes the previous best first; only once the new one is in
+    // place here, so a failed save (disk full) leaves a best checkpoint.
+    if (!previous.empty() && previous != best_path && runner.env().exists(previous)) {
+      runner.env().remove_file(previous);
+      runner.logger().info("The previous best checkpoint " + previous + " is removed");
+    }
     char buf[64];
     std::snprintf(buf, sizeof buf, "%0.4f", *score);
     runner.logger().info(std::string("The best checkpoint with ") + buf + " " + key + " at " +

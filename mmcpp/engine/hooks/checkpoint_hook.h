@@ -6,7 +6,8 @@
 //
 // Unlike MMEngine, an old checkpoint beyond max_keep_ckpts is deleted only
 // after the new one is safely on disk and last_checkpoint points at it, so a
-// failed save (disk full) leaves the previous checkpoint usable. The checkpoint
+// failed save (disk full) leaves the previous checkpoint usable; likewise the
+// previous best checkpoint goes only after the new best is written. The checkpoint
 // a signal leaves (save_interrupted) goes to out_dir and takes its place among
 // the max_keep_ckpts kept; the kept files are listed in the message hub under
 // `keep_ckpt_ids` (MMEngine's step numbers) and `keep_ckpt_files` (mmcpp's

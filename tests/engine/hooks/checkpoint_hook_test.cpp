@@ -81,6 +81,22 @@ TEST_F(CheckpointHookTest, MaxKeepCkptsDeletesOnlyAfterTheNewCheckpointIsInPlace
   EXPECT_FALSE(fs::exists(wd + "/epoch_2.pth"));
 }
 
+// The same for the best checkpoint (ImprovingMetric, below, improves at every
+// validation): the previous best goes only once the new one is written.
+TEST_F(CheckpointHookTest, PreviousBestIsDeletedOnlyAfterTheNewBestIsInPlace) {
+  FullDiskEnv env;
+  env.fail_on = "best_improving_score_epoch_2.pth";
+  const std::string wd = dir("run");
+  const std::vector<std::string> opts = {"default_hooks.checkpoint.save_best=auto",
+                                         "default_hooks.checkpoint.rule=greater",
+                                         "val_evaluator.type=ImprovingMetric"};
+  auto r = Runner::from_cfg(toy_run_config(wd, opts), env);
+  EXPECT_THROW(r->train(), Error);
+  r.reset();
+  EXPECT_TRUE(fs::exists(wd + "/best_improving_score_epoch_1.pth"));
+  EXPECT_FALSE(fs::exists(wd + "/best_improving_score_epoch_2.pth"));
+}
+
 // Records the chunks each file receives.
 class RecordingEnv : public Env {
  public:
