@@ -67,8 +67,9 @@ TEST_P(SeedNoneResume, ContinuesTheInterruptedRunBitForBit) {
 
   std::string resume_from;
   if (c.mid_epoch) {
-    auto first = Runner::from_cfg(toy_run_config(
-        cut, {"randomness.seed=1234", workers}, "custom_hooks = [dict(type='RaiseSignalHook', at=13)]"));
+    auto first =
+        Runner::from_cfg(toy_run_config(cut, {"randomness.seed=1234", workers},
+                                        "custom_hooks = [dict(type='RaiseSignalHook', at=13)]"));
     try {
       first->train();
       FAIL() << "the interrupted run must end with KeyboardInterrupt";
@@ -82,8 +83,8 @@ TEST_P(SeedNoneResume, ContinuesTheInterruptedRunBitForBit) {
   }
   ASSERT_TRUE(fs::exists(resume_from));
 
-  auto resumed = Runner::from_cfg(
-      toy_run_config(cut, {workers, "resume=True", "load_from=" + resume_from}));
+  auto resumed =
+      Runner::from_cfg(toy_run_config(cut, {workers, "resume=True", "load_from=" + resume_from}));
   resumed->train();
   EXPECT_EQ(resumed->seed(), 1234u);
   EXPECT_EQ(resumed->train_dataloader()->seed(), 1234u);
@@ -93,20 +94,62 @@ TEST_P(SeedNoneResume, ContinuesTheInterruptedRunBitForBit) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Resume, SeedNoneResume,
-                         ::testing::Values(SeedCase{0, true}, SeedCase{0, false},
-                                           SeedCase{2, true}, SeedCase{2, false}),
+                         ::testing::Values(SeedCase{0, true}, SeedCase{0, false}, SeedCase{2, true},
+                                           SeedCase{2, false}),
                          [](const ::testing::TestParamInfo<SeedCase>& info) {
                            return std::string(info.param.mid_epoch ? "MidEpoch" : "EpochBoundary") +
                                   "Workers" + std::to_string(info.param.workers);
+                         });
+
+// The same for iteration-based training on an InfiniteSampler (one generator
+// drawing successive passes), stopped mid-pass at iteration 13 of 20.
+class SeedNoneResumeIterBased : public ResumeTest, public ::testing::WithParamInterface<int> {};
+
+TEST_P(SeedNoneResumeIterBased, ContinuesTheInterruptedRunBitForBit) {
+  const std::vector<std::string> iter_based = {
+      "train_cfg._delete_=True",
+      "train_cfg.by_epoch=False",
+      "train_cfg.max_iters=20",
+      "train_cfg.val_interval=10",
+      "train_dataloader.sampler.type=InfiniteSampler",
+      "train_dataloader.num_workers=" + std::to_string(GetParam()),
+      "param_scheduler.by_epoch=False",
+      "param_scheduler.milestones=[12]",
+      "default_hooks.checkpoint.by_epoch=False",
+      "default_hooks.checkpoint.interval=10"};
+  auto with = [&](std::vector<std::string> more) {
+    std::vector<std::string> all = iter_based;
+    all.insert(all.end(), more.begin(), more.end());
+    return all;
+  };
+  const std::string full = dir("full"), cut = dir("cut");
+  Runner::from_cfg(toy_run_config(full, with({"randomness.seed=99"})))->train();
+  auto first = Runner::from_cfg(toy_run_config(
+      cut, with({"randomness.seed=99"}), "custom_hooks = [dict(type='RaiseSignalHook', at=13)]"));
+  EXPECT_THROW(first->train(), Error);
+  first.reset();
+  ASSERT_TRUE(fs::exists(cut + "/iter_13.pth"));
+
+  auto resumed = Runner::from_cfg(toy_run_config(cut, with({"resume=True"})));
+  resumed->train();
+  EXPECT_EQ(resumed->seed(), 99u);
+  EXPECT_EQ(resumed->train_dataloader()->sampler().seed(), 99u);
+  EXPECT_EQ(resumed->iter(), 20);
+  EXPECT_TRUE(same_weights(full + "/iter_20.pth", cut + "/iter_20.pth"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Resume, SeedNoneResumeIterBased, ::testing::Values(0, 2),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return "Workers" + std::to_string(info.param);
                          });
 
 // A sampler given its own seed keeps it: only seeds taken from the run follow.
 TEST_F(ResumeTest, SamplerWithItsOwnSeedKeepsIt) {
   Runner::from_cfg(toy_run_config(dir("a"), {"randomness.seed=5", "train_cfg.max_epochs=1"}))
       ->train();
-  auto r = Runner::from_cfg(toy_run_config(
-      dir("b"), {"train_dataloader.sampler.seed=77", "train_cfg.max_epochs=2", "resume=True",
-                 "load_from=" + dir("a") + "/epoch_1.pth"}));
+  auto r = Runner::from_cfg(
+      toy_run_config(dir("b"), {"train_dataloader.sampler.seed=77", "train_cfg.max_epochs=2",
+                                "resume=True", "load_from=" + dir("a") + "/epoch_1.pth"}));
   r->train();
   EXPECT_EQ(r->train_dataloader()->seed(), 5u);
   EXPECT_EQ(r->train_dataloader()->sampler().seed(), 77u);
@@ -147,8 +190,8 @@ class SteadyClockEnv : public Env {
 
 TEST_F(ResumeTest, MidEpochResumeCallsBeforeTrainEpoch) {
   const std::string wd = dir("run");
-  EXPECT_THROW(Runner::from_cfg(toy_run_config(
-                                    wd, {}, "custom_hooks = [dict(type='RaiseSignalHook', at=13)]"))
+  EXPECT_THROW(Runner::from_cfg(
+                   toy_run_config(wd, {}, "custom_hooks = [dict(type='RaiseSignalHook', at=13)]"))
                    ->train(),
                Error);
   EpochProbeHook::calls.clear();
