@@ -1,6 +1,8 @@
 #include "tools/subcommand.h"
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <utility>
 
@@ -28,6 +30,20 @@ std::vector<Subcommand> registered_subcommands() {
   std::sort(out.begin(), out.end(),
             [](const Subcommand& a, const Subcommand& b) { return a.name < b.name; });
   return out;
+}
+
+std::vector<std::string> process_command_line() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> argv;
+  std::size_t start = 0;
+  while (start < all.size()) {
+    std::size_t end = all.find('\0', start);
+    if (end == std::string::npos) end = all.size();
+    argv.push_back(all.substr(start, end - start));
+    start = end + 1;
+  }
+  return argv;
 }
 
 }  // namespace mmcpp::tools

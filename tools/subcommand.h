@@ -39,6 +39,10 @@ struct Subcommand {
 // Every registered subcommand, sorted by name.
 std::vector<Subcommand> registered_subcommands();
 
+// This process's command line (argv) as the kernel recorded it
+// (/proc/self/cmdline); empty where that is not available.
+std::vector<std::string> process_command_line();
+
 struct SubcommandRegistrar {
   SubcommandRegistrar(std::string name, SetupFn setup);
 };

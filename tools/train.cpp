@@ -104,6 +104,8 @@ int train(const TrainArgs& a) {
   if (a.launcher != "none") check.sections |= mmcpp::registry::kCheckDistributed;
   mmcpp::registry::require_supported(cfg, check, "mmcpp train");
   auto runner = mmcpp::engine::Runner::from_cfg(cfg);
+  // The "Resume with:" command after Ctrl-C repeats this command line.
+  runner->set_command_line(mmcpp::tools::process_command_line());
   runner->train();
 
   // Where everything went (the README's main job prints this).

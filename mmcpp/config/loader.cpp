@@ -10,6 +10,7 @@
 #include "mmcpp/config/interpreter.h"
 #include "mmcpp/config/stdlib_module_names.h"
 #include "mmcpp/config/substitutions.h"
+#include "mmcpp/core/logging.h"
 
 namespace mmcpp::config {
 namespace {
@@ -365,7 +366,8 @@ ConfigLoader::Loaded ConfigLoader::file2dict(const std::string& filename_in, con
       if (const Value* r = dep->as_dict().find("reference"))
         msg += " More information can be found at " + r->str();
     }
-    std::fprintf(stderr, "DeprecationWarning: %s\n", msg.c_str());
+    // MMEngine: warnings.warn(msg, DeprecationWarning); here through the logger.
+    print_log(msg, LogLevel::Warning);
     cfg.as_dict().erase("_deprecation_");
   }
 

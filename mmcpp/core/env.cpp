@@ -47,16 +47,19 @@ std::string Env::read_file(const std::string& path) {
   return ss.str();
 }
 
-void Env::write_fully(int fd, const std::string& data, const std::string& path) {
+void Env::write_fully(int fd, const char* data, std::size_t size, const std::string& path) {
   std::size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+  while (done < size) {
+    ssize_t n = ::write(fd, data + done, size - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       throw Error("OSError", "writing " + path + " failed: " + std::strerror(errno));
     }
     done += static_cast<std::size_t>(n);
   }
+}
+
+void Env::sync_file(int fd, const std::string& path) {
   if (::fsync(fd) != 0)
     throw Error("OSError", "fsync of " + path + " failed: " + std::strerror(errno));
 }
@@ -67,13 +70,21 @@ void Env::rename_file(const std::string& from, const std::string& to) {
 }
 
 void Env::write_file_atomic(const std::string& path, const std::string& data) {
+  write_file_streamed(path, [&](const ChunkWriter& write) { write(data.data(), data.size()); });
+}
+
+void Env::write_file_streamed(const std::string& path,
+                              const std::function<void(const ChunkWriter&)>& produce) {
   std::string dir = path_dirname(path);
   if (dir.empty()) dir = ".";
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw Error("OSError", "cannot create " + tmp + ": " + std::strerror(errno));
   try {
-    write_fully(fd, data, tmp);
+    produce([&](const void* data, std::size_t size) {
+      write_fully(fd, static_cast<const char*>(data), size, tmp);
+    });
+    sync_file(fd, tmp);
     if (::close(fd) != 0) {
       fd = -1;
       throw Error("OSError", "closing " + tmp + " failed: " + std::strerror(errno));

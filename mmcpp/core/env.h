@@ -5,6 +5,8 @@
 // rename) and check that nothing half-written is left for resume to pick up.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,12 @@ class Env {
   // rename over `path`, fsync the directory. On failure the temp file is removed,
   // `path` keeps its old content, and an Error names the path and the cause.
   virtual void write_file_atomic(const std::string& path, const std::string& data);
+  // The same, for data too large to hold twice: `produce` hands the bytes over
+  // in chunks through the writer it is given, and each chunk goes to the file at
+  // once. An exception from `produce` counts as a failure (path unchanged).
+  using ChunkWriter = std::function<void(const void* data, std::size_t size)>;
+  virtual void write_file_streamed(const std::string& path,
+                                   const std::function<void(const ChunkWriter&)>& produce);
   // Append (log-style files that grow during the run).
   virtual void append_file(const std::string& path, const std::string& data);
   virtual void remove_file(const std::string& path);
@@ -36,8 +44,10 @@ class Env {
   virtual long long unix_time();
 
  protected:
-  // The steps of write_file_atomic, separately overridable for fault injection.
-  virtual void write_fully(int fd, const std::string& data, const std::string& path);
+  // The steps of write_file_atomic / write_file_streamed, separately overridable
+  // for fault injection: one chunk to the temp file `path`, its fsync, the rename.
+  virtual void write_fully(int fd, const char* data, std::size_t size, const std::string& path);
+  virtual void sync_file(int fd, const std::string& path);
   virtual void rename_file(const std::string& from, const std::string& to);
 };
 

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <vector>
 
 #include "mmcpp/core/error.h"
 
@@ -78,6 +79,57 @@ void Logger::flush() {
   std::lock_guard<std::mutex> lock(mutex_);
   std::cout.flush();
   if (file_.is_open()) file_.flush();
+}
+
+namespace {
+
+// The scopes alive, oldest first. Function-local statics: the current logger is
+// process-wide state in MMEngine too (MMLogger's instance dict).
+struct CurrentLoggers {
+  std::mutex mutex;
+  std::vector<std::shared_ptr<Logger>> stack;
+};
+
+CurrentLoggers& current_loggers() {
+  static CurrentLoggers* loggers = new CurrentLoggers();  // never destroyed: used at exit
+  return *loggers;
+}
+
+std::shared_ptr<Logger> console_logger() {
+  static std::shared_ptr<Logger>* logger = new std::shared_ptr<Logger>(
+      std::make_shared<Logger>("mmengine", LogLevel::Info));  // never destroyed
+  return *logger;
+}
+
+}  // namespace
+
+std::shared_ptr<Logger> current_logger() {
+  CurrentLoggers& c = current_loggers();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  return c.stack.empty() ? console_logger() : c.stack.back();
+}
+
+void print_log(const std::string& message, LogLevel level) {
+  current_logger()->log(level, message);
+}
+
+CurrentLoggerScope::CurrentLoggerScope(std::shared_ptr<Logger> logger)
+    : logger_(std::move(logger)) {
+  CurrentLoggers& c = current_loggers();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  c.stack.push_back(logger_);
+}
+
+CurrentLoggerScope::~CurrentLoggerScope() {
+  CurrentLoggers& c = current_loggers();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  for (auto it = c.stack.end(); it != c.stack.begin();) {
+    --it;
+    if (*it == logger_) {
+      c.stack.erase(it);
+      break;
+    }
+  }
 }
 
 }  // namespace mmcpp

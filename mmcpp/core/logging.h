@@ -2,13 +2,17 @@
 //
 //   console: "11/22 01:09:36 - mmengine - INFO - message"
 //   file:    "2026/11/22 01:09:36 - mmengine - INFO - message"
-// A Runner owns one; components log through the runner's view of it.
+// A Runner owns one; components log through the runner's view of it. Library
+// code without a runner at hand logs with print_log(), which reaches the current
+// runner's logger (and so its <timestamp>.log), as MMEngine's
+// print_log(msg, logger='current') does.
 #pragma once
 
 #include <fstream>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace mmcpp {
 
@@ -48,6 +52,27 @@ class Logger {
   std::string file_path_;
   std::ofstream file_;
   std::mutex mutex_;
+};
+
+// MMEngine's print_log(message, logger='current', level): logs through the
+// current logger (see CurrentLoggerScope); without one, through a console-only
+// logger named "mmengine". Thread-safe (the loader's worker threads use it).
+void print_log(const std::string& message, LogLevel level = LogLevel::Info);
+// The logger print_log() writes to now.
+std::shared_ptr<Logger> current_logger();
+
+// While alive, `logger` is the current logger (MMLogger.get_current_instance()).
+// A Runner holds one for its whole life. Scopes may overlap: the newest one
+// still alive wins.
+class CurrentLoggerScope {
+ public:
+  explicit CurrentLoggerScope(std::shared_ptr<Logger> logger);
+  ~CurrentLoggerScope();
+  CurrentLoggerScope(const CurrentLoggerScope&) = delete;
+  CurrentLoggerScope& operator=(const CurrentLoggerScope&) = delete;
+
+ private:
+  std::shared_ptr<Logger> logger_;
 };
 
 }  // namespace mmcpp

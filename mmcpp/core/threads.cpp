@@ -4,10 +4,11 @@
 
 #include <cstdlib>
 #include <exception>
-#include <iostream>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "mmcpp/core/logging.h"
 
 #if defined(__linux__)
 #include <sched.h>
@@ -55,8 +56,9 @@ void run_hook(const WorkerThreadsHook& hook, bool enter) {
   try {
     fn();
   } catch (const std::exception& e) {
-    std::cerr << "worker threads hook '" << hook.name << "' failed on "
-              << (enter ? "enter" : "leave") << ": " << e.what() << "\n";
+    print_log("worker threads hook '" + hook.name + "' failed on " + (enter ? "enter" : "leave") +
+                  ": " + e.what(),
+              LogLevel::Warning);
   }
 }
 

@@ -5,12 +5,12 @@
 #include <c10/util/Exception.h>
 
 #include <cstdlib>
-#include <iostream>
 #include <typeinfo>
 
 #include "mmcpp/config/dump.h"
 #include "mmcpp/core/env.h"
 #include "mmcpp/core/error.h"
+#include "mmcpp/core/logging.h"
 #include "mmcpp/io/pickle_reader.h"
 
 namespace mmcpp::data {
@@ -179,8 +179,8 @@ BaseDataset::BaseDataset(BaseDatasetOptions o, Value class_metainfo)
           metainfo_.as_dict().set(k, lines);
           continue;
         } catch (const Error&) {
-          std::cerr << "WARNING: " << v.as_str()
-                    << " is not a meta file, simply parsed as meta information\n";
+          print_log(v.as_str() + " is not a meta file, simply parsed as meta information",
+                    LogLevel::Warning);
         }
       }
       metainfo_.as_dict().set(k, v.deep_copy());
@@ -424,27 +424,25 @@ Sample BaseDataset::get(std::size_t index, const SampleContext& ctx) {
   ensure_init();
   Rng rng(ctx.seed);
   const std::size_t n = data_list().size();
+  // As MMEngine: only a sample the pipeline dropped (a transform returned
+  // None) is replaced by a random other one, and only in training; the val and
+  // test loaders (ctx.training false) never substitute a sample.
+  const bool may_refetch = ctx.training && !test_mode_;
   std::size_t idx = index;
   for (std::int64_t attempt = 0; attempt <= max_refetch_; ++attempt) {
     Results results;
     bool ok = false;
-    std::string failure;
     try {
       ok = prepare_data(idx, rng, results);
     } catch (const Error& e) {
-      // Configuration and programming errors are not bad input: no refetch.
-      const std::string& k = e.kind();
-      if (test_mode_ || k == "IndexError" || k == "KeyError" || k == "TypeError" ||
-          k == "NotImplementedError")
-        throw Error(k, describe_sample(idx) + ": " + e.what());
-      failure = e.kind() + ": " + e.what();
+      // A failing transform is an error naming the sample (its file) and the
+      // transform (TransformError), never a reason to take another sample.
+      std::throw_with_nested(Error(e.kind(), describe_sample(idx) + ": " + e.what()));
     } catch (const c10::Error& e) {
-      if (test_mode_)
-        throw Error("RuntimeError", describe_sample(idx) + ": " + e.what_without_backtrace());
-      failure = std::string("RuntimeError: ") + e.what_without_backtrace();
+      std::throw_with_nested(
+          Error("RuntimeError", describe_sample(idx) + ": " + e.what_without_backtrace()));
     } catch (const std::exception& e) {
-      if (test_mode_) throw Error("RuntimeError", describe_sample(idx) + ": " + e.what());
-      failure = std::string("RuntimeError: ") + e.what();
+      std::throw_with_nested(Error("RuntimeError", describe_sample(idx) + ": " + e.what()));
     }
     if (ok) {
       if (!results.packed)
@@ -457,10 +455,14 @@ Sample BaseDataset::get(std::size_t index, const SampleContext& ctx) {
     if (test_mode_)
       throw Error("RuntimeError", "Test time pipline should not get `None` data_sample: " +
                                       describe_sample(idx) + " was dropped by the pipeline");
-    std::cerr << "WARNING: " << describe_sample(idx) << " "
-              << (failure.empty() ? "was dropped by the pipeline" : "failed: " + failure)
-              << "; fetching a random other sample (" << attempt + 1 << " of " << max_refetch_ + 1
-              << " tries)\n";
+    if (!may_refetch)
+      throw Error("RuntimeError", describe_sample(idx) +
+                                      " was dropped by the pipeline; the val and test loaders "
+                                      "never replace a sample by another");
+    print_log(describe_sample(idx) + " was dropped by the pipeline; fetching a random other " +
+                  "sample (" + std::to_string(attempt + 1) + " of " +
+                  std::to_string(max_refetch_ + 1) + " tries)",
+              LogLevel::Debug);
     idx = static_cast<std::size_t>(rng.randint(0, static_cast<std::int64_t>(n)));
   }
   throw Error("RuntimeError", "Cannot find valid image after " + std::to_string(max_refetch_) +

@@ -24,12 +24,14 @@
 // Differences from MMEngine, on purpose:
 //  - serialize_data is accepted and has no effect: workers are threads sharing
 //    one data list (the copy-on-write problem it solves does not exist);
-//  - in training, a transform that throws (bad input: a missing or corrupt
-//    file, ...) is treated like one that drops the sample (returns None in
-//    Python): a warning naming the file / index, then a random other index, up
-//    to max_refetch times (Python only retries on None). KeyError, TypeError,
-//    IndexError and NotImplementedError are configuration errors and propagate
-//    at once, naming the sample. In test_mode every failure is an error;
+//  - as in MMEngine, only a sample the pipeline drops (a transform returns
+//    None / false) is replaced, by a random other index, up to max_refetch
+//    times, in training; a transform that throws is an error naming the sample
+//    (its img_path) and the transform (TransformError), its cause nested. An
+//    unreadable image is skipped only when the user opts in
+//    (LoadImageFromFile(ignore_empty=True), which warns naming the file). Unlike
+//    MMEngine, the val and test loaders (SampleContext::training false) never
+//    substitute a sample, whatever test_mode says;
 //  - an empty data list (after filter_data and indices) is a ValueError at
 //    full_init() (Python fails later, or inside numpy when serializing);
 //  - dataset_meta dict values of type dict and ConfigDict compare as one type.

@@ -23,18 +23,21 @@
 // With an infinite sampler (InfiniteSampler) the stream never ends: next() always
 // yields, and batch k of "epoch" e is batch e * num_batches() + k of the stream,
 // so start_epoch(0, i) and start_epoch(i / n, i % n) continue at the same place.
+//
+// A run's StopRequest (set_stop_request) is polled while next() waits for a
+// worker: once a stop is requested next() returns false at once, even when a
+// worker hangs inside the dataset, and stop() then waits only a short grace
+// period for the workers before leaving a stuck one behind (workers share the
+// loader's state, so one left behind never touches freed memory).
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
-#include <exception>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "mmcpp/config/value.h"
+#include "mmcpp/core/stop_request.h"
 #include "mmcpp/core/threads.h"
 #include "mmcpp/data/base_dataset.h"
 #include "mmcpp/data/collate.h"
@@ -73,56 +76,45 @@ class DataLoader {
 
   std::size_t num_batches() const;  // per epoch (len(dataloader))
   // len(dataset) after num_batch_per_epoch slicing: the `size` for evaluate().
-  std::size_t dataset_size() const { return dataset_size_; }
-  BaseDataset& dataset() { return *dataset_; }
-  Sampler& sampler() { return *sampler_; }
-  const DataLoaderOptions& options() const { return options_; }
-  std::uint64_t seed() const { return seed_; }
+  std::size_t dataset_size() const;
+  BaseDataset& dataset();
+  Sampler& sampler();
+  const DataLoaderOptions& options() const;
+  std::uint64_t seed() const;
+  // A new run seed (Runner.resume restores the checkpoint's): the sample and
+  // batch seeds follow it, and so does the sampler when its seed came from the
+  // run's (the config gave it none). Call between epochs.
+  void set_seed(std::uint64_t seed);
+  // Whether the sampler's seed is the run's (set_seed then changes it too).
+  bool sampler_seed_follows_run() const;
+  void set_sampler_seed_follows_run(bool follows);
+
+  // The run's stop request, polled while waiting for batches (nullptr: none).
+  void set_stop_request(const StopRequest* stop);
 
   // Batch `k` of `epoch`, built in the calling thread. Thread-safe.
   DataBatch batch(std::int64_t epoch, std::size_t k) const;
 
   // Iterate an epoch from batch `start`, prefetching with the worker threads.
-  // next() returns false after the last batch; an error while building batch k
-  // is rethrown by the next() that would return it, naming k, and ends the epoch.
+  // next() returns false after the last batch, and at once when the stop
+  // request is set; an error while building batch k is rethrown by the next()
+  // that would return it, naming k, and ends the epoch.
   void start_epoch(std::int64_t epoch, std::size_t start = 0);
   bool next(DataBatch& out);
-  // Ends the iteration and joins the workers (next() then returns false).
+  // Ends the iteration and joins the workers (next() then returns false). When
+  // a stop was requested, a worker still busy after a short grace period is left
+  // behind with a warning instead of being waited for.
   void stop();
 
  private:
-  struct Item {
-    std::size_t index;
-    std::int64_t epoch;  // epoch (or infinite-sampler pass) for the sample seed
-  };
-  std::vector<Item> batch_items(std::int64_t epoch, std::size_t k) const;
-  std::shared_ptr<const std::vector<std::size_t>> order(std::int64_t epoch) const;
-  DataBatch build(std::int64_t epoch, std::size_t k) const;
-  void worker_loop();
+  // Everything a worker thread touches, shared with the workers so that one left
+  // behind (stuck in the dataset after a stop) keeps it alive.
+  struct Core;
+  void join_workers();
 
-  std::shared_ptr<BaseDataset> dataset_;
-  std::shared_ptr<Sampler> sampler_;
-  std::shared_ptr<CollateFunction> collate_;
-  DataLoaderOptions options_;
-  std::uint64_t seed_;
-  bool training_;
-  std::size_t dataset_size_ = 0;
-
-  // The last epoch's sampler order, shared by next() and batch().
-  mutable std::mutex order_mutex_;
-  mutable std::int64_t order_epoch_ = -1;
-  mutable std::shared_ptr<const std::vector<std::size_t>> order_;
-
-  // Iteration state, guarded by mutex_.
-  std::int64_t epoch_ = 0;
-  std::size_t next_to_deliver_ = 0, next_to_schedule_ = 0, end_ = 0;
-  std::map<std::size_t, DataBatch> ready_;
-  std::map<std::size_t, std::exception_ptr> failed_;
+  std::shared_ptr<Core> core_;
   std::vector<std::thread> workers_;
   std::unique_ptr<WorkerThreadsScope> threads_scope_;  // while workers_ run
-  std::mutex mutex_;
-  std::condition_variable cv_work_, cv_ready_;
-  bool stopping_ = false;
 };
 
 }  // namespace mmcpp::data

@@ -1,5 +1,9 @@
 #include "mmcpp/data/transform.h"
 
+#include <c10/util/Exception.h>
+
+#include <exception>
+
 #include "mmcpp/core/error.h"
 #include "mmcpp/registry/registry.h"
 #include "mmcpp/registry/root.h"
@@ -56,9 +60,31 @@ std::shared_ptr<Compose> Compose::from_config(registry::BuildArgs& args) {
   return from_list(args.value("transforms"));
 }
 
+namespace {
+
+// "RandomResizedCrop" of "RandomResizedCrop(scale=224, ...)".
+std::string class_name_of(const Transform& t) {
+  std::string r = t.repr();
+  std::size_t paren = r.find('(');
+  return paren == std::string::npos ? r : r.substr(0, paren);
+}
+
+}  // namespace
+
 bool Compose::transform(Results& results, Rng& rng) const {
   for (const auto& t : transforms_) {
-    if (!t->transform(results, rng)) return false;
+    try {
+      if (!t->transform(results, rng)) return false;
+    } catch (const TransformError&) {
+      throw;  // an inner pipeline named it already
+    } catch (const Error& e) {
+      std::throw_with_nested(TransformError(e.kind(), class_name_of(*t), e.what()));
+    } catch (const c10::Error& e) {
+      std::throw_with_nested(
+          TransformError("RuntimeError", class_name_of(*t), e.what_without_backtrace()));
+    } catch (const std::exception& e) {
+      std::throw_with_nested(TransformError("RuntimeError", class_name_of(*t), e.what()));
+    }
   }
   return true;
 }

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "mmcpp/config/value.h"
+#include "mmcpp/core/error.h"
 #include "mmcpp/core/rng.h"
 #include "mmcpp/data/data_sample.h"
 #include "mmcpp/registry/build_args.h"
@@ -54,12 +55,28 @@ class Transform {
 
 using TransformPtr = std::shared_ptr<Transform>;
 
+// An error raised inside a pipeline, naming the transform that raised it:
+// what() is "<Transform>: <message>", kind() the original kind (a LibTorch
+// error is a RuntimeError); the original exception is nested inside it.
+class TransformError : public Error {
+ public:
+  TransformError(std::string kind, std::string transform, const std::string& message)
+      : Error(std::move(kind), transform + ": " + message), transform_(std::move(transform)) {}
+  // The transform's class name, e.g. "RandomResizedCrop".
+  const std::string& transform() const { return transform_; }
+
+ private:
+  std::string transform_;
+};
+
 // Builds one transform from its config dict through registry::TRANSFORMS (the
 // default scope decides mmpretrain's or mmengine's registry).
 TransformPtr build_transform(const config::Value& cfg);
 
 // A sequence of transforms (mmengine.dataset.Compose / mmcv's Compose). A
-// transform returning false stops the pipeline, which then returns false.
+// transform returning false stops the pipeline, which then returns false. A
+// transform that throws: TransformError naming it (the innermost one when
+// pipelines nest).
 class Compose : public Transform {
  public:
   explicit Compose(std::vector<TransformPtr> transforms) : transforms_(std::move(transforms)) {}

@@ -1,9 +1,9 @@
 #include "mmcpp/evaluation/metric.h"
 
-#include <iostream>
 #include <set>
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/core/logging.h"
 #include "mmcpp/registry/root.h"
 
 namespace mmcpp::evaluation {
@@ -17,7 +17,7 @@ BaseMetric::BaseMetric(std::string collect_device, std::optional<std::string> pr
       prefix_(prefix && !prefix->empty() ? *prefix : std::move(default_prefix)),
       dataset_meta_() {
   if (prefix_.empty())
-    std::cerr << "WARNING: The prefix is not set in a metric; its keys stay unprefixed\n";
+    print_log("The prefix is not set in a metric; its keys stay unprefixed", LogLevel::Warning);
 }
 
 std::pair<std::string, std::optional<std::string>> BaseMetric::common_args(registry::BuildArgs& a) {
@@ -40,11 +40,14 @@ void BaseMetric::process_batch(const data::DataBatch& batch, const data::DataSam
 Metrics BaseMetric::evaluate(std::size_t size) {
   const std::string who = prefix_.empty() ? std::string("metric") : "metric '" + prefix_ + "'";
   if (processed_ == 0)
-    std::cerr << "WARNING: " << who << " got no results; make sure its process() ran on the "
-              << "predictions of every batch\n";
+    print_log(who +
+                  " got no results; make sure its process() ran on the predictions of every "
+                  "batch",
+              LogLevel::Warning);
   else if (processed_ != size)
-    std::cerr << "WARNING: " << who << " processed " << processed_
-              << " predictions but the dataset has " << size << " samples\n";
+    print_log(who + " processed " + std::to_string(processed_) +
+                  " predictions but the dataset has " + std::to_string(size) + " samples",
+              LogLevel::Warning);
   Metrics raw;
   try {
     raw = compute_metrics();

@@ -34,7 +34,7 @@ class BaseMetric {
   virtual void reset() = 0;
   // compute_metrics with keys "prefix/name", then reset(). `size` is
   // len(dataset), checked against the predictions counted by process_batch (a
-  // mismatch is only a warning on std::cerr).
+  // mismatch is only a warning through print_log).
   Metrics evaluate(std::size_t size);
   std::size_t processed() const { return processed_; }
   // "" when neither `prefix` nor the class's default is set (keys unprefixed).

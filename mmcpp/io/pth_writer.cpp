@@ -130,6 +130,11 @@ std::string save_pth_bytes(const PyObject& obj) {
   return out;
 }
 
+void write_pth_archive(const TorchPickle& pickled,
+                       const std::function<void(const void*, std::size_t)>& write) {
+  write_archive(pickled, write);
+}
+
 void save_pth(const PyObject& obj, const std::string& path, FileSink* sink) {
   // Pickle first: values torch.save cannot write fail before any file exists.
   TorchPickle tp = pickle_for_torch_save(obj);

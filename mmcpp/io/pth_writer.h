@@ -8,8 +8,10 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 
+#include "mmcpp/io/pickle_writer.h"
 #include "mmcpp/io/py_object.h"
 
 namespace mmcpp::io {
@@ -43,5 +45,12 @@ void save_pth(const PyObject& obj, const std::string& path, FileSink* sink = nul
 
 // The bytes save_pth would write.
 std::string save_pth_bytes(const PyObject& obj);
+
+// Streams the archive of `pickled` (pickle_for_torch_save) through `write`,
+// record by record: each storage's bytes are handed over straight from the
+// tensor, so the archive is never held in memory whole. An exception from
+// `write` ends the archive and is rethrown.
+void write_pth_archive(const TorchPickle& pickled,
+                       const std::function<void(const void*, std::size_t)>& write);
 
 }  // namespace mmcpp::io

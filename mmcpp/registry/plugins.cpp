@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/core/logging.h"
 
 namespace mmcpp::registry {
 namespace {
@@ -115,9 +116,10 @@ std::vector<std::string> import_custom_modules(const config::Value& custom_impor
   for (const auto& n : names) {
     try {
       loaded.push_back(load_plugin(n, config_dir));
-    } catch (const Error& e) {
+    } catch (const Error&) {
       if (!allow_failed) throw;
-      std::fprintf(stderr, "UserWarning: %s is failed to import and is ignored.\n", n.c_str());
+      // MMEngine: warnings.warn(..., UserWarning); here through the logger.
+      print_log(n + " is failed to import and is ignored.", LogLevel::Warning);
     }
   }
   return loaded;

@@ -4,12 +4,19 @@
 // Config.fromfile(f).to_dict() gives for the same files.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <memory>
 #include <string>
 
 #include "mmcpp/config/config.h"
 #include "mmcpp/config/loader.h"
 #include "mmcpp/core/error.h"
+#include "mmcpp/core/logging.h"
 
 namespace mmcpp::config {
 namespace {
@@ -252,6 +259,27 @@ TEST(ConfigLoader, AliasingBetweenKeysIsLost) {
 }
 
 TEST(ConfigLoader, DeprecationKeyIsRemoved) { EXPECT_EQ(loaded("misc/deprecated.py"), "{'x': 1}"); }
+
+// The deprecation warning goes through the current logger (a runner's log file),
+// not straight to stderr.
+TEST(ConfigLoader, DeprecationWarningGoesThroughTheCurrentLogger) {
+  const std::string log = std::string(::testing::TempDir()) + "mmcpp_deprecation_" +
+                          std::to_string(::getpid()) + ".log";
+  std::remove(log.c_str());
+  {
+    auto logger = std::make_shared<Logger>("mmengine");
+    logger->set_console(false);
+    logger->add_file(log);
+    CurrentLoggerScope scope(logger);
+    load_fixture("misc/deprecated.py");
+  }
+  std::ifstream in(log);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(contains(text, "WARNING - The config file ")) << text;
+  EXPECT_TRUE(contains(text, "will be deprecated in the future. Please use new_config.py instead."))
+      << text;
+  std::remove(log.c_str());
+}
 
 TEST(ConfigLoader, TextHoldsEveryFileOfTheChain) {
   Config cfg = load_fixture("inherit/child_list.py");

@@ -277,6 +277,7 @@ TEST(BaseDataset, DroppedSampleIsRefetchedInTraining) {
   for (std::uint64_t seed = 0; seed < 20; ++seed) {
     SampleContext ctx;
     ctx.seed = seed;
+    ctx.training = true;
     Sample s = ds->get(2, ctx);  // bad_c.jpg is always dropped
     EXPECT_NE(s.inputs[0].item<double>(), 2.0);
     // Deterministic: the same seed refetches the same replacement.
@@ -286,8 +287,24 @@ TEST(BaseDataset, DroppedSampleIsRefetchedInTraining) {
   o.indices = cfg("[2]");
   o.max_refetch = 3;
   auto only_bad = make_dataset<BaseDataset>(o, Value());
-  std::string err = kind_of([&] { only_bad->get(0, SampleContext{}); });
+  SampleContext training;
+  training.training = true;
+  std::string err = kind_of([&] { only_bad->get(0, training); });
   EXPECT_NE(err.find("Cannot find valid image after 3!"), std::string::npos) << err;
+}
+
+// The val and test loaders (SampleContext::training false) never substitute a
+// sample, even when the dataset is not in test_mode.
+TEST(BaseDataset, DroppedSampleInTheValLoaderIsAnError) {
+  BaseDatasetOptions o = opts();
+  o.pipeline = cfg("[dict(type='BaseDatasetTestFilter'), dict(type='BaseDatasetTestPack')]");
+  auto ds = make_dataset<BaseDataset>(o, Value());
+  SampleContext val;  // training = false
+  EXPECT_NO_THROW(ds->get(0, val));
+  std::string err = kind_of([&] { ds->get(2, val); });
+  EXPECT_EQ(err.rfind("RuntimeError", 0), 0u) << err;
+  EXPECT_NE(err.find("bad_c.jpg"), std::string::npos) << err;
+  EXPECT_NE(err.find("never replace"), std::string::npos) << err;
 }
 
 TEST(BaseDataset, DroppedOrFailingSampleInTestModeNamesTheFile) {
@@ -309,12 +326,20 @@ TEST(BaseDataset, DroppedOrFailingSampleInTestModeNamesTheFile) {
   std::string err2 = kind_of([&] { broken->get(1, SampleContext{}); });
   EXPECT_EQ(err2.rfind("OSError", 0), 0u) << err2;
   EXPECT_NE(err2.find("broken/sub/b.jpg"), std::string::npos) << err2;
-  // ... and refetching (until the budget is spent) in training.
+  // ... and in training too: only a dropped sample is replaced (MMEngine); a
+  // transform that throws is an error naming the sample, its file and the
+  // transform, never a reason to try other samples.
   t.test_mode = false;
   t.max_refetch = 2;
   auto train = make_dataset<BaseDataset>(t, Value());
-  std::string err3 = kind_of([&] { train->get(1, SampleContext{}); });
-  EXPECT_NE(err3.find("Cannot find valid image after 2!"), std::string::npos) << err3;
+  SampleContext training;
+  training.training = true;
+  std::string err3 = kind_of([&] { train->get(1, training); });
+  EXPECT_EQ(err3.rfind("OSError", 0), 0u) << err3;
+  EXPECT_NE(err3.find("sample 1 of BaseDataset"), std::string::npos) << err3;
+  EXPECT_NE(err3.find("broken/sub/b.jpg"), std::string::npos) << err3;
+  EXPECT_NE(err3.find("BaseDatasetTestFilter: failed to read"), std::string::npos) << err3;
+  EXPECT_EQ(err3.find("Cannot find valid image"), std::string::npos) << err3;
 }
 
 // A plain dataset (overriding size() and get()) keeps working unchanged.

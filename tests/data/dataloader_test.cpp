@@ -276,3 +276,50 @@ TEST(DataLoader, ConfigKeys) {
 
 }  // namespace
 }  // namespace mmcpp::data
+
+namespace mmcpp::data {
+namespace {
+
+// Resume restores the run seed into a loader: its sample and batch seeds follow,
+// and so does a sampler whose seed came from the run (none in the config).
+TEST(DataLoader, SetSeedMakesItTheLoaderOfThatSeed) {
+  const std::string text = with_workers(2);
+  auto resumed = loader(text, 11);
+  resumed->set_seed(22);
+  auto fresh = loader(text, 22);
+  EXPECT_EQ(resumed->sampler().seed(), 22u);
+  auto a = run_epoch(*resumed, 3, 1), b = run_epoch(*fresh, 3, 1);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    expect_same(a[i], b[i], "batch " + std::to_string(i));
+    EXPECT_EQ(a[i].seed, b[i].seed);
+  }
+  // A sampler seeded by the config keeps its seed.
+  auto own = loader(
+      "dict(dataset=dict(type='ToyDataset', size=23), sampler=dict(type='DefaultSampler', "
+      "shuffle=True, seed=5), batch_size=4, collate_fn=dict(type='default_collate'))",
+      11);
+  EXPECT_FALSE(own->sampler_seed_follows_run());
+  own->set_seed(22);
+  EXPECT_EQ(own->sampler().seed(), 5u);
+  EXPECT_EQ(own->seed(), 22u);
+}
+
+// A stop request ends a wait for a worker at once (the worker may be stuck).
+TEST(DataLoader, StopRequestEndsTheWaitForABatch) {
+  auto dl = loader(
+      "dict(dataset=dict(type='ToyDataset', size=64, delay_us=20000), "
+      "sampler=dict(type='DefaultSampler', shuffle=False), batch_size=8, "
+      "collate_fn=dict(type='default_collate'), num_workers=1)");
+  StopRequest stop;
+  dl->set_stop_request(&stop);
+  dl->start_epoch(0);
+  DataBatch b;
+  ASSERT_TRUE(dl->next(b));
+  stop.request("test");
+  EXPECT_FALSE(dl->next(b));
+  dl->set_stop_request(nullptr);
+}
+
+}  // namespace
+}  // namespace mmcpp::data

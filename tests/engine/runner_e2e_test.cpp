@@ -255,10 +255,10 @@ class FullDiskEnv : public Env {
   bool fail = false;
 
  protected:
-  void write_fully(int fd, const std::string& data, const std::string& path) override {
+  void write_fully(int fd, const char* data, std::size_t size, const std::string& path) override {
     if (fail && path.find(".pth") != std::string::npos)
       throw Error("OSError", "No space left on device: " + path);
-    Env::write_fully(fd, data, path);
+    Env::write_fully(fd, data, size, path);
   }
 };
 

@@ -1,5 +1,7 @@
 #include "tests/support/toy_data.h"
 
+#include <ATen/autocast_mode.h>
+
 #include <chrono>
 #include <random>
 #include <thread>
@@ -11,6 +13,7 @@ namespace mmcpp::testing {
 
 MMCPP_REGISTER(registry::DATASETS, ToyDataset, "dict(type='ToyDataset', size=10)");
 MMCPP_REGISTER(registry::METRICS, ToyAccuracy, "dict(type='ToyAccuracy')");
+MMCPP_REGISTER(registry::MODELS, ToyModel, "dict(type='ToyModel')");
 
 std::shared_ptr<ToyDataset> ToyDataset::from_config(registry::BuildArgs& args) {
   Options o;
@@ -66,6 +69,54 @@ void ToyAccuracy::process(const data::DataBatch&, const data::DataSamples& predi
 evaluation::Metrics ToyAccuracy::compute_metrics() {
   double acc = total_ ? 100.0 * static_cast<double>(correct_) / static_cast<double>(total_) : 0;
   return {{"accuracy", acc}, {"count", static_cast<double>(total_)}};
+}
+
+namespace {
+std::atomic<int> g_autocast_on{0}, g_autocast_off{0};
+}  // namespace
+
+ToyModel::ToyModel(bool fail_in_train) : fail_in_train_(fail_in_train) {
+  fc_ = register_module("fc", torch::nn::Linear(2, 2));
+}
+
+std::shared_ptr<ToyModel> ToyModel::from_config(registry::BuildArgs& args) {
+  auto m = std::make_shared<ToyModel>(args.get_bool("fail_in_train", false));
+  m->configure_base(args);
+  return m;
+}
+
+engine::ModelOutput ToyModel::forward(const data::DataBatch& batch, engine::ForwardMode mode) {
+  torch::Tensor x =
+      (batch.inputs.defined() ? batch.inputs : torch::stack(batch.input_list)).to(torch::kFloat);
+  torch::Tensor logits = fc_->forward(x);
+  engine::ModelOutput out;
+  if (mode == engine::ForwardMode::Loss) {
+    if (fail_in_train_) logits = logits.mm(torch::ones({3, 3}));  // (B, 2) x (3, 3): c10::Error
+    std::vector<torch::Tensor> labels;
+    for (const auto& s : batch.data_samples) labels.push_back(s->gt_label());
+    out.losses.emplace_back(
+        "loss", torch::nn::functional::cross_entropy(logits.to(torch::kFloat), torch::cat(labels)));
+  } else if (mode == engine::ForwardMode::Predict) {
+    bool autocast = at::autocast::is_cpu_enabled() || at::autocast::is_enabled();
+    ++(autocast ? g_autocast_on : g_autocast_off);
+    torch::Tensor score = torch::softmax(logits.to(torch::kFloat), 1);
+    for (std::size_t i = 0; i < batch.data_samples.size(); ++i) {
+      auto s = std::make_shared<data::DataSample>(*batch.data_samples[i]);
+      s->set("pred_score", score[static_cast<std::int64_t>(i)]);
+      s->set("pred_label", score[static_cast<std::int64_t>(i)].argmax().reshape({1}));
+      out.predictions.push_back(s);
+    }
+  } else {
+    out.tensors.push_back(logits);
+  }
+  return out;
+}
+
+int ToyModel::autocast_seen(bool enabled) { return (enabled ? g_autocast_on : g_autocast_off).load(); }
+
+void ToyModel::reset_autocast_seen() {
+  g_autocast_on = 0;
+  g_autocast_off = 0;
 }
 
 }  // namespace mmcpp::testing

@@ -1,4 +1,5 @@
-// Test-only components: a tiny dataset of 2-d points and an accuracy metric.
+// Test-only components: a tiny dataset of 2-d points, an accuracy metric and a
+// linear classifier of those points.
 // Their registrations live in toy_data.cpp, so they exist only in test binaries.
 #pragma once
 
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "mmcpp/data/base_dataset.h"
+#include "mmcpp/engine/model/base_model.h"
 #include "mmcpp/evaluation/metric.h"
 #include "mmcpp/registry/build_args.h"
 
@@ -57,6 +59,26 @@ class ToyAccuracy : public evaluation::BaseMetric {
 
  private:
   std::size_t correct_ = 0, total_ = 0;
+};
+
+// ToyModel(fail_in_train=False): a linear classifier of ToyDataset's 2-d
+// inputs (Linear(2, 2) "fc"; cross-entropy loss, pred_label / pred_score).
+// `fail_in_train`: the loss forward runs an invalid matrix product, so LibTorch
+// raises a c10::Error from model code. Every predict forward records whether
+// CPU or CUDA autocast was on (autocast_seen()).
+class ToyModel : public engine::BaseModel {
+ public:
+  explicit ToyModel(bool fail_in_train);
+  // Example: dict(type='ToyModel').
+  static std::shared_ptr<ToyModel> from_config(registry::BuildArgs& args);
+  engine::ModelOutput forward(const data::DataBatch& batch, engine::ForwardMode mode) override;
+  // Predict forwards that ran under autocast / without, since the last reset.
+  static int autocast_seen(bool enabled);
+  static void reset_autocast_seen();
+
+ private:
+  bool fail_in_train_;
+  torch::nn::Linear fc_{nullptr};
 };
 
 }  // namespace mmcpp::testing

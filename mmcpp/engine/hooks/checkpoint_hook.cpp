@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include "mmcpp/config/interpreter.h"
 #include "mmcpp/core/error.h"
@@ -99,13 +100,17 @@ std::string CheckpointHook::filename_for(std::int64_t step) const {
   return config::str_format(filename_tmpl_, {Value(step)}, {});
 }
 
-void CheckpointHook::before_train(Runner& runner) {
+void CheckpointHook::resolve_out_dir(Runner& runner) {
   out_dir_ = o_.out_dir ? *o_.out_dir : runner.work_dir();
   if (out_dir_ != runner.work_dir()) {
     std::string wd = runner.work_dir();
     while (wd.size() > 1 && wd.back() == '/') wd.pop_back();
     out_dir_ = path_join(out_dir_, path_basename(wd));
   }
+}
+
+void CheckpointHook::before_train(Runner& runner) {
+  resolve_out_dir(runner);
   runner.logger().info("Checkpoints will be saved to " + out_dir_ + ".");
   MessageHub& hub = runner.message_hub();
   for (const auto& k : key_indicators_) {
@@ -114,13 +119,24 @@ void CheckpointHook::before_train(Runner& runner) {
     if (v.is_str()) best_ckpt_path_[k] = v.as_str();
   }
   if (o_.max_keep_ckpts > 0) {
-    keep_ckpt_ids_.clear();
+    keep_ckpts_.clear();
+    Value files = hub.get_info("keep_ckpt_files");
     Value ids = hub.get_info("keep_ckpt_ids");
+    std::map<std::string, std::int64_t> step_of;
     if (ids.is_sequence())
-      for (const auto& x : ids.items()) keep_ckpt_ids_.push_back(x.as_int());
-    while (static_cast<std::int64_t>(keep_ckpt_ids_.size()) > o_.max_keep_ckpts) {
-      runner.env().remove_file(path_join(out_dir_, filename_for(keep_ckpt_ids_.front())));
-      keep_ckpt_ids_.pop_front();
+      for (const auto& x : ids.items()) step_of[filename_for(x.as_int())] = x.as_int();
+    if (files.is_sequence()) {
+      for (const auto& x : files.items()) {
+        auto it = step_of.find(x.str());
+        keep_ckpts_.push_back({x.str(), it == step_of.end() ? -1 : it->second});
+      }
+    } else if (ids.is_sequence()) {  // a checkpoint MMEngine wrote
+      for (const auto& x : ids.items())
+        keep_ckpts_.push_back({filename_for(x.as_int()), x.as_int()});
+    }
+    while (static_cast<std::int64_t>(keep_ckpts_.size()) > o_.max_keep_ckpts) {
+      runner.env().remove_file(path_join(out_dir_, keep_ckpts_.front().file));
+      keep_ckpts_.pop_front();
     }
   }
 }
@@ -157,23 +173,68 @@ void CheckpointHook::save(Runner& runner) {
 
 void CheckpointHook::save_with_step(Runner& runner, std::int64_t step,
                                     std::pair<std::int64_t, std::int64_t> meta) {
-  if (o_.max_keep_ckpts > 0 && !(!keep_ckpt_ids_.empty() && keep_ckpt_ids_.back() == step)) {
-    if (static_cast<std::int64_t>(keep_ckpt_ids_.size()) == o_.max_keep_ckpts) {
-      runner.env().remove_file(path_join(out_dir_, filename_for(keep_ckpt_ids_.front())));
-      keep_ckpt_ids_.pop_front();
-    }
-    keep_ckpt_ids_.push_back(step);
-    Value::Items ids;
-    for (auto id : keep_ckpt_ids_) ids.emplace_back(id);
-    runner.message_hub().update_info("keep_ckpt_ids", Value::list(std::move(ids)));
+  save_kept(runner, {filename_for(step), step}, o_.save_optimizer, o_.save_param_scheduler, meta);
+}
+
+void CheckpointHook::publish_kept(Runner& runner) const {
+  // keep_ckpt_ids as MMEngine reads it (the steps of regular checkpoints), and
+  // every kept file in order.
+  Value::Items ids, files;
+  for (const auto& k : keep_ckpts_) {
+    files.emplace_back(k.file);
+    if (k.step >= 0) ids.emplace_back(k.step);
   }
-  std::string filename = filename_for(step);
-  last_ckpt_ = path_join(out_dir_, filename);
-  runner.message_hub().update_info("last_ckpt", Value(*last_ckpt_));
-  runner.save_checkpoint(out_dir_, filename, o_.save_optimizer, o_.save_param_scheduler,
-                         o_.by_epoch, meta);
-  // Only after the checkpoint is safely on disk does last_checkpoint point at it.
-  runner.env().write_file_atomic(path_join(runner.work_dir(), "last_checkpoint"), *last_ckpt_);
+  runner.message_hub().update_info("keep_ckpt_ids", Value::list(std::move(ids)));
+  runner.message_hub().update_info("keep_ckpt_files", Value::list(std::move(files)));
+}
+
+void CheckpointHook::save_kept(Runner& runner, const Kept& entry, bool save_optimizer,
+                               bool save_param_scheduler,
+                               std::pair<std::int64_t, std::int64_t> meta) {
+  MessageHub& hub = runner.message_hub();
+  const std::deque<Kept> kept_before = keep_ckpts_;
+  const Value ids_before = hub.get_info("keep_ckpt_ids");
+  const Value files_before = hub.get_info("keep_ckpt_files");
+  const Value last_before = hub.get_info("last_ckpt");
+  std::vector<std::string> evicted;
+  // _save_checkpoint and _save_best_checkpoint may save the same step twice.
+  if (o_.max_keep_ckpts > 0 && !(!keep_ckpts_.empty() && keep_ckpts_.back().file == entry.file)) {
+    keep_ckpts_.push_back(entry);
+    while (static_cast<std::int64_t>(keep_ckpts_.size()) > o_.max_keep_ckpts) {
+      if (keep_ckpts_.front().file != entry.file) evicted.push_back(keep_ckpts_.front().file);
+      keep_ckpts_.pop_front();
+    }
+    // Before the save, so that the checkpoint's message hub lists itself.
+    publish_kept(runner);
+  }
+  std::string path = path_join(out_dir_, entry.file);
+  hub.update_info("last_ckpt", Value(path));
+  try {
+    runner.save_checkpoint(out_dir_, entry.file, save_optimizer, save_param_scheduler, o_.by_epoch,
+                           meta);
+  } catch (...) {
+    // Nothing changed on disk: the bookkeeping goes back to what it was.
+    keep_ckpts_ = kept_before;
+    hub.update_info("keep_ckpt_ids", ids_before);
+    hub.update_info("keep_ckpt_files", files_before);
+    hub.update_info("last_ckpt", last_before);
+    throw;
+  }
+  last_ckpt_ = path;
+  // Only after the checkpoint is safely on disk does last_checkpoint point at
+  // it, and only then do the checkpoints it replaces go.
+  runner.env().write_file_atomic(path_join(runner.work_dir(), "last_checkpoint"), path);
+  for (const auto& old : evicted) runner.env().remove_file(path_join(out_dir_, old));
+}
+
+std::string CheckpointHook::save_interrupted(Runner& runner) {
+  if (out_dir_.empty()) resolve_out_dir(runner);
+  std::string filename = "iter_" + std::to_string(runner.iter()) + ".pth";
+  runner.logger().info("Saving the interrupted run at epoch " + std::to_string(runner.epoch()) +
+                       ", iter " + std::to_string(runner.iter()));
+  // Resumable whatever save_optimizer says: the counters reached, all state.
+  save_kept(runner, {filename, -1}, true, true, {runner.epoch(), runner.iter()});
+  return path_join(out_dir_, filename);
 }
 
 void CheckpointHook::after_val_epoch(Runner& runner, const evaluation::Metrics& metrics) {
@@ -219,19 +280,31 @@ void CheckpointHook::save_best(Runner& runner, const evaluation::Metrics& metric
     bool better = rule == "greater" ? *score > best : *score < best;
     if (!better) continue;
     updated = true;
-    hub.update_info(score_key, Value(*score));
-    auto prev = best_ckpt_path_.find(key);
-    if (prev != best_ckpt_path_.end() && !prev->second.empty() &&
-        runner.env().exists(prev->second)) {
-      runner.env().remove_file(prev->second);
-      runner.logger().info("The previous best checkpoint " + prev->second + " is removed");
-    }
     std::string best_name = "best_" + key + "_" + ckpt_filename;
     for (auto& c : best_name)
       if (c == '/') c = '_';
-    best_ckpt_path_[key] = path_join(out_dir_, best_name);
-    hub.update_info(ckpt_key, Value(best_ckpt_path_[key]));
-    runner.save_checkpoint(out_dir_, best_name, false, false, false, meta);
+    const std::string best_path = path_join(out_dir_, best_name);
+    auto found = best_ckpt_path_.find(key);
+    const std::string previous = found == best_ckpt_path_.end() ? "" : found->second;
+    const Value score_before = hub.get_info(score_key), ckpt_before = hub.get_info(ckpt_key);
+    // Before the save, so that the best checkpoint's message hub names itself.
+    hub.update_info(score_key, Value(*score));
+    hub.update_info(ckpt_key, Value(best_path));
+    try {
+      runner.save_checkpoint(out_dir_, best_name, false, false, false, meta);
+    } catch (...) {
+      // The previous best stays the best, on disk and in the message hub.
+      hub.update_info(score_key, score_before);
+      hub.update_info(ckpt_key, ckpt_before);
+      throw;
+    }
+    best_ckpt_path_[key] = best_path;
+    // MMEngine removes the previous best first; only once the new one is in
+    // place here, so a failed save (disk full) leaves a best checkpoint.
+    if (!previous.empty() && previous != best_path && runner.env().exists(previous)) {
+      runner.env().remove_file(previous);
+      runner.logger().info("The previous best checkpoint " + previous + " is removed");
+    }
     char buf[64];
     std::snprintf(buf, sizeof buf, "%0.4f", *score);
     runner.logger().info(std::string("The best checkpoint with ") + buf + " " + key + " at " +

@@ -90,7 +90,8 @@ std::pair<bool, std::string> EarlyStoppingHook::check_stop_condition(double curr
 }
 
 void EarlyStoppingHook::before_run(Runner&) {
-  // MMEngine asserts that train_loop has `stop_training`; every mmcpp TrainLoop does.
+  // MMEngine asserts that train_loop has `stop_training`; every mmcpp loop polls the
+  // runner's stop request instead.
 }
 
 void EarlyStoppingHook::after_val_epoch(Runner& runner, const evaluation::Metrics& metrics) {
@@ -112,7 +113,8 @@ void EarlyStoppingHook::after_val_epoch(Runner& runner, const evaluation::Metric
   }
   auto [stop, message] = check_stop_condition(*score);
   if (!stop) return;
-  if (runner.has_train_loop()) runner.train_loop().request_stop();
+  // MMEngine sets runner.train_loop.stop_training; mmcpp has one stop request.
+  runner.request_stop(message);
   runner.logger().info(message);
 }
 

@@ -146,7 +146,10 @@ void EMAHook::step(std::int64_t epoch, std::int64_t iter) {
 }
 
 void EMAHook::swap_parameters() {
-  if (ema_model_ && src_model_ != nullptr) ema_model_->swap_parameters(*src_model_);
+  if (ema_model_ && src_model_ != nullptr) {
+    ema_model_->swap_parameters(*src_model_);
+    swapped_ = !swapped_;
+  }
 }
 
 void EMAHook::swap_ema_state_dict(io::PyObject& checkpoint) {
@@ -187,7 +190,9 @@ void EMAHook::add_to_checkpoint(io::PyObject& checkpoint) {
     }
   }
   checkpoint.as_dict().set("ema_state_dict", out);
-  swap_ema_state_dict(checkpoint);
+  // Swapped (inside an evaluation), state_dict already holds the averaged
+  // weights and the averaged model the raw ones: the entries are in place.
+  if (!swapped_) swap_ema_state_dict(checkpoint);
 }
 
 std::vector<std::string> EMAHook::load_from_checkpoint(io::PyObject& checkpoint, bool resume) {
@@ -251,10 +256,9 @@ void EMAHook::before_save_checkpoint(Runner&, io::PyObject& checkpoint) {
 }
 
 void EMAHook::after_load_checkpoint(Runner& runner, io::PyObject& checkpoint) {
-  // Runner._resume is the config's `resume` (the CLI's --resume sets it).
-  const config::Value* resume = runner.cfg().get("resume");
-  bool resuming = resume != nullptr && resume->truthy();
-  for (const std::string& m : load_from_checkpoint(checkpoint, resuming)) {
+  // MMEngine reads Runner._resume (the config's `resume`); what counts is
+  // whether this load is a resume, however it was started.
+  for (const std::string& m : load_from_checkpoint(checkpoint, runner.resuming())) {
     runner.logger().warning(m);
   }
 }

@@ -8,6 +8,10 @@
 //    entries so that `state_dict` holds the averaged weights (deployable) and
 //    `ema_state_dict` the raw ones; on resume swaps back; on a plain load
 //    without `ema_state_dict` copies `state_dict` into the averaged model.
+// Whether a load is a resume follows what the runner does (Runner::resuming(),
+// true inside Runner::resume() whoever called it), not the config's `resume`
+// key. A checkpoint saved while the weights are swapped (a signal stopped a
+// validation) holds the same entries as one saved between evaluations.
 #pragma once
 
 #include <memory>
@@ -69,6 +73,7 @@ class EMAHook : public Hook {
   bool enabled_by_epoch_;
   torch::nn::Module* src_model_ = nullptr;
   std::shared_ptr<BaseAveragedModel> ema_model_;
+  bool swapped_ = false;  // the model holds the averaged weights (inside an evaluation)
 };
 
 }  // namespace mmcpp::engine

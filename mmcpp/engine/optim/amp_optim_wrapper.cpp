@@ -4,10 +4,10 @@
 #include <torch/cuda.h>
 #include <torch/nn/module.h>
 
-#include <iostream>
 #include <utility>
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/core/logging.h"
 #include "mmcpp/engine/runner/amp.h"
 #include "mmcpp/registry/root.h"
 
@@ -34,8 +34,10 @@ const Value& require_key(const Value& dict, const char* key) {
 GradScaler::GradScaler(GradScalerOptions o, std::string device) : device_(std::move(device)) {
   enabled_ = o.enabled;
   if (enabled_ && device_ == "cuda" && !torch::cuda::is_available()) {
-    std::cerr << "UserWarning: torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  "
-                 "Disabling.\n";
+    print_log(
+        "UserWarning: torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  "
+        "Disabling.",
+        LogLevel::Warning);
     enabled_ = false;
   }
   if (!enabled_) return;  // torch keeps no settings for a disabled scaler

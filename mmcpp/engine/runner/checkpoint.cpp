@@ -1,7 +1,5 @@
 #include "mmcpp/engine/runner/checkpoint.h"
 
-#include <ATen/CPUGeneratorImpl.h>
-
 #include <map>
 #include <set>
 
@@ -207,21 +205,6 @@ OptimizerStateDict optim_state_from_py(const PyObject& obj) {
   return sd;
 }
 
-// ---------------------------------------------------------------- RNG
-
-PyObject rng_state() {
-  auto gen = at::detail::getDefaultCPUGenerator();
-  std::lock_guard<std::mutex> lock(gen.mutex());
-  return PyObject::tensor(gen.get_state());
-}
-
-void set_rng_state(const PyObject& state) {
-  if (!state.is_tensor()) return;
-  auto gen = at::detail::getDefaultCPUGenerator();
-  std::lock_guard<std::mutex> lock(gen.mutex());
-  gen.set_state(state.as_tensor());
-}
-
 }  // namespace mmcpp::engine
 
 #include "mmcpp/io/pth_reader.h"
@@ -230,8 +213,10 @@ void set_rng_state(const PyObject& state) {
 namespace mmcpp::engine {
 
 void write_checkpoint(Env& env, const io::PyObject& checkpoint, const std::string& path) {
-  // Serialise first (a TypeError touches no file), then one atomic write.
-  env.write_file_atomic(path, io::save_pth_bytes(checkpoint));
+  // Pickle first (a TypeError touches no file), then stream the archive.
+  io::TorchPickle pickled = io::pickle_for_torch_save(checkpoint);
+  env.write_file_streamed(
+      path, [&](const Env::ChunkWriter& write) { io::write_pth_archive(pickled, write); });
 }
 
 io::PyObject read_checkpoint(const std::string& path) { return io::load_pth(path); }

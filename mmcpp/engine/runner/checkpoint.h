@@ -46,12 +46,11 @@ LoadReport load_model_state_dict(torch::nn::Module& module, const io::PyObject& 
 io::PyObject optim_state_to_py(const OptimizerStateDict& state);
 OptimizerStateDict optim_state_from_py(const io::PyObject& state);
 
-// The default CPU generator's state (resumed runs continue the same random stream).
-io::PyObject rng_state();
-void set_rng_state(const io::PyObject& state);
-
 // Serialise `checkpoint` as a torch.save zip and write it through `env`
-// atomically (temp + fsync + rename): a failure leaves `path` as it was.
+// atomically (temp + fsync + rename): a failure leaves `path` as it was. The
+// archive is streamed to the file (Env::write_file_streamed), tensors straight
+// from their storages, so saving never holds a second copy of the model.
+// Values torch.save cannot write are a TypeError before any file is touched.
 void write_checkpoint(Env& env, const io::PyObject& checkpoint, const std::string& path);
 io::PyObject read_checkpoint(const std::string& path);
 

@@ -4,9 +4,12 @@
 #include <torch/types.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/engine/runner/amp.h"
 #include "mmcpp/engine/runner/runner.h"
+#include "mmcpp/engine/runner/torch_errors.h"
 #include "mmcpp/registry/root.h"
 
 namespace mmcpp::engine {
@@ -76,7 +79,12 @@ void TrainLoop::decide_current_val_interval(std::int64_t progress) {
 
 void TrainLoop::run_iter(std::int64_t batch_idx, const data::DataBatch& batch) {
   runner_.call_hook([&](Hook& h) { h.before_train_iter(runner_, batch_idx, &batch); });
-  NamedTensors outputs = runner_.model().train_step(batch, runner_.optim_wrapper());
+  NamedTensors outputs;
+  try {
+    outputs = runner_.model().train_step(batch, runner_.optim_wrapper());
+  } catch (const c10::Error& e) {
+    rethrow_torch_error(e, runner_.model_name() + ".train_step");
+  }
   runner_.call_hook([&](Hook& h) { h.after_train_iter(runner_, batch_idx, &batch, outputs); });
   ++iter_;
 }
@@ -97,7 +105,7 @@ EpochBasedTrainLoop::EpochBasedTrainLoop(
 
 void EpochBasedTrainLoop::run() {
   runner_.call_hook([&](Hook& h) { h.before_train(runner_); });
-  while (epoch_ < max_epochs_ && !stop_training_ && !runner_.stop_requested()) {
+  while (epoch_ < max_epochs_ && !runner_.stop_requested()) {
     run_epoch();
     if (runner_.stop_requested()) break;
     decide_current_val_interval(epoch_ + 1);  // MMEngine bisects self.epoch + 1
@@ -110,20 +118,24 @@ void EpochBasedTrainLoop::run() {
 
 void EpochBasedTrainLoop::run_epoch() {
   // A run resumed mid-epoch starts at the next unseen batch: batches are a
-  // function of (seed, epoch, index), so nothing is replayed.
+  // function of (seed, epoch, index), so nothing is replayed. The epoch's hooks
+  // run all the same (IterTimerHook starts its clock in before_train_epoch).
   auto len = static_cast<std::int64_t>(dataloader_->num_batches());
   std::int64_t start = std::clamp<std::int64_t>(iter_ - epoch_ * len, 0, len);
-  if (start == 0) runner_.call_hook([&](Hook& h) { h.before_train_epoch(runner_); });
+  runner_.call_hook([&](Hook& h) { h.before_train_epoch(runner_); });
   runner_.model().train();
   dataloader_->start_epoch(epoch_, static_cast<std::size_t>(start));
   data::DataBatch batch;
   std::int64_t idx = start;
   while (dataloader_->next(batch)) {
     run_iter(idx++, batch);
-    if (runner_.stop_requested()) {
-      dataloader_->stop();
-      return;  // mid-epoch: the runner saves a resumable checkpoint
-    }
+    if (runner_.stop_requested()) break;
+  }
+  if (runner_.stop_requested()) {
+    // Mid-epoch (or the loader gave up waiting): the runner saves a resumable
+    // checkpoint when a signal asked.
+    dataloader_->stop();
+    return;
   }
   runner_.call_hook([&](Hook& h) { h.after_train_epoch(runner_); });
   ++epoch_;
@@ -156,13 +168,16 @@ void IterBasedTrainLoop::run() {
                           std::to_string(pass) + ", batch " + std::to_string(iter_ % len) +
                           ") without replaying the dataloader");
   data::DataBatch batch;
-  while (iter_ < max_iters_ && !stop_training_ && !runner_.stop_requested()) {
+  while (iter_ < max_iters_ && !runner_.stop_requested()) {
     runner_.model().train();
     if (!dataloader_->next(batch)) {
+      if (runner_.stop_requested()) break;
       ++pass;
       dataloader_->start_epoch(pass, 0);
-      if (!dataloader_->next(batch))
+      if (!dataloader_->next(batch)) {
+        if (runner_.stop_requested()) break;
         throw Error("RuntimeError", "the train dataloader yielded no batch");
+      }
     }
     run_iter(iter_, batch);
     if (runner_.stop_requested()) break;
@@ -172,7 +187,9 @@ void IterBasedTrainLoop::run() {
       runner_.val_loop()->run();
   }
   dataloader_->stop();
-  runner_.call_hook([&](Hook& h) { h.after_train_epoch(runner_); });
+  // A signal stops mid-way: the state saved for resuming is the one reached,
+  // before anything the end of the (only) epoch would change.
+  if (!runner_.interrupted()) runner_.call_hook([&](Hook& h) { h.after_train_epoch(runner_); });
   runner_.call_hook([&](Hook& h) { h.after_train(runner_); });
 }
 
@@ -180,29 +197,44 @@ void IterBasedTrainLoop::run() {
 
 namespace {
 
+// One pass over the loader. False when a stop request ended it early (no
+// metrics then).
 template <bool kVal>
-evaluation::Metrics run_eval_loop(Runner& runner, data::DataLoader& loader,
-                                  evaluation::Evaluator& evaluator) {
+bool run_eval_loop(Runner& runner, data::DataLoader& loader, evaluation::Evaluator& evaluator,
+                   bool fp16, evaluation::Metrics& metrics) {
   torch::NoGradGuard no_grad;
   runner.model().eval();
+  const std::string device_type = c10::DeviceTypeName(runner.device().type(), /*lower_case=*/true);
+  const std::string component = runner.model_name() + (kVal ? ".val_step" : ".test_step");
   loader.start_epoch(0, 0);
   data::DataBatch batch;
   std::int64_t idx = 0;
   while (loader.next(batch)) {
-    if constexpr (kVal) {
+    if constexpr (kVal)
       runner.call_hook([&](Hook& h) { h.before_val_iter(runner, idx, &batch); });
-      data::DataSamples outputs = runner.model().val_step(batch);
-      evaluator.process(batch, outputs);
-      runner.call_hook([&](Hook& h) { h.after_val_iter(runner, idx, &batch, outputs); });
-    } else {
+    else
       runner.call_hook([&](Hook& h) { h.before_test_iter(runner, idx, &batch); });
-      data::DataSamples outputs = runner.model().test_step(batch);
-      evaluator.process(batch, outputs);
+    data::DataSamples outputs = with_component(component, [&] {
+      // MMEngine: `with autocast(enabled=self.fp16)` around the step.
+      std::optional<Autocast> autocast;
+      if (fp16) autocast.emplace(device_type);
+      return kVal ? runner.model().val_step(batch) : runner.model().test_step(batch);
+    });
+    with_component("evaluator", [&] { evaluator.process(batch, outputs); });
+    if constexpr (kVal)
+      runner.call_hook([&](Hook& h) { h.after_val_iter(runner, idx, &batch, outputs); });
+    else
       runner.call_hook([&](Hook& h) { h.after_test_iter(runner, idx, &batch, outputs); });
-    }
     ++idx;
+    if (runner.stop_requested()) break;
   }
-  return evaluator.evaluate(loader.dataset().size());
+  if (runner.stop_requested()) {
+    loader.stop();
+    return false;
+  }
+  // len(self.dataloader.dataset): the dataset after num_batch_per_epoch slicing.
+  metrics = with_component("evaluator", [&] { return evaluator.evaluate(loader.dataset_size()); });
+  return true;
 }
 
 }  // namespace
@@ -216,9 +248,15 @@ ValLoop::ValLoop(Runner& runner, std::shared_ptr<data::DataLoader> loader,
 void ValLoop::run() {
   std::string previous = runner_.loop_stage();
   runner_.set_loop_stage("val");
+  interrupted_ = false;
+  metrics_.clear();
   runner_.call_hook([&](Hook& h) { h.before_val(runner_); });
   runner_.call_hook([&](Hook& h) { h.before_val_epoch(runner_); });
-  metrics_ = run_eval_loop<true>(runner_, *dataloader_, *evaluator_);
+  if (!run_eval_loop<true>(runner_, *dataloader_, *evaluator_, fp16_, metrics_)) {
+    interrupted_ = true;
+    runner_.set_loop_stage(previous);
+    return;
+  }
   runner_.call_hook([&](Hook& h) { h.after_val_epoch(runner_, metrics_); });
   runner_.call_hook([&](Hook& h) { h.after_val(runner_); });
   runner_.set_loop_stage(previous);
@@ -233,9 +271,15 @@ TestLoop::TestLoop(Runner& runner, std::shared_ptr<data::DataLoader> loader,
 void TestLoop::run() {
   std::string previous = runner_.loop_stage();
   runner_.set_loop_stage("test");
+  interrupted_ = false;
+  metrics_.clear();
   runner_.call_hook([&](Hook& h) { h.before_test(runner_); });
   runner_.call_hook([&](Hook& h) { h.before_test_epoch(runner_); });
-  metrics_ = run_eval_loop<false>(runner_, *dataloader_, *evaluator_);
+  if (!run_eval_loop<false>(runner_, *dataloader_, *evaluator_, fp16_, metrics_)) {
+    interrupted_ = true;
+    runner_.set_loop_stage(previous);
+    return;
+  }
   runner_.call_hook([&](Hook& h) { h.after_test_epoch(runner_, metrics_); });
   runner_.call_hook([&](Hook& h) { h.after_test(runner_); });
   runner_.set_loop_stage(previous);

@@ -38,9 +38,8 @@ class TrainLoop : public BaseLoop {
   std::int64_t val_begin() const { return val_begin_; }
   std::int64_t val_interval() const { return val_interval_; }
   bool by_epoch() const { return by_epoch_; }
-  // Set by EarlyStoppingHook or a signal: finish the current iteration, stop.
-  void request_stop() { stop_training_ = true; }
-  bool stop_requested() const { return stop_training_; }
+  // Stopping (EarlyStoppingHook, a signal, Runner::request_stop) goes through
+  // the runner's one StopRequest: every loop stops after the iteration running.
   // Restored by resume.
   void set_counters(std::int64_t epoch, std::int64_t iter) {
     epoch_ = epoch;
@@ -60,7 +59,6 @@ class TrainLoop : public BaseLoop {
   std::int64_t epoch_ = 0, iter_ = 0, max_epochs_ = 0, max_iters_ = 0;
   std::int64_t val_begin_, val_interval_;
   std::vector<std::int64_t> dynamic_milestones_, dynamic_intervals_;
-  bool stop_training_ = false;
 };
 
 class EpochBasedTrainLoop : public TrainLoop {
@@ -82,16 +80,26 @@ class IterBasedTrainLoop : public TrainLoop {
   void run() override;
 };
 
+// fp16=True runs val_step/test_step under autocast on the runner's device type
+// (MMEngine's `with autocast(enabled=self.fp16)`: bfloat16 on the CPU, float16 on
+// CUDA). Metrics are computed for the loader's dataset_size() (after
+// num_batch_per_epoch slicing), as MMEngine's len(self.dataloader.dataset).
 class ValLoop : public BaseLoop {
  public:
   ValLoop(Runner& runner, std::shared_ptr<data::DataLoader> loader,
           std::shared_ptr<evaluation::Evaluator> evaluator, bool fp16);
+  // Runs the loop; a stop request ends it at the next iteration, without
+  // metrics and without the after_*_epoch / after_* hooks (interrupted() then
+  // says so).
   void run() override;
   evaluation::Metrics last_metrics() const { return metrics_; }
+  bool interrupted() const { return interrupted_; }
+  bool fp16() const { return fp16_; }
 
  private:
   std::shared_ptr<evaluation::Evaluator> evaluator_;
   bool fp16_;
+  bool interrupted_ = false;
   evaluation::Metrics metrics_;
 };
 
@@ -99,12 +107,18 @@ class TestLoop : public BaseLoop {
  public:
   TestLoop(Runner& runner, std::shared_ptr<data::DataLoader> loader,
            std::shared_ptr<evaluation::Evaluator> evaluator, bool fp16);
+  // Runs the loop; a stop request ends it at the next iteration, without
+  // metrics and without the after_*_epoch / after_* hooks (interrupted() then
+  // says so).
   void run() override;
   evaluation::Metrics last_metrics() const { return metrics_; }
+  bool interrupted() const { return interrupted_; }
+  bool fp16() const { return fp16_; }
 
  private:
   std::shared_ptr<evaluation::Evaluator> evaluator_;
   bool fp16_;
+  bool interrupted_ = false;
   evaluation::Metrics metrics_;
 };
 

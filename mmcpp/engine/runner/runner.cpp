@@ -5,7 +5,6 @@
 #include <torch/utils.h>
 #include <torch/version.h>
 
-#include <csignal>
 #include <random>
 #include <sstream>
 
@@ -13,6 +12,7 @@
 #include "mmcpp/core/version.h"
 #include "mmcpp/engine/optim/optim_wrapper_dict.h"
 #include "mmcpp/engine/runner/checkpoint.h"
+#include "mmcpp/engine/runner/interrupt_guard.h"
 #include "mmcpp/engine/runner/log_processor.h"
 #include "mmcpp/registry/plugins.h"
 #include "mmcpp/registry/root.h"
@@ -23,11 +23,6 @@ namespace mmcpp::engine {
 using config::Value;
 
 namespace {
-
-// Set by SIGINT/SIGTERM; the loops poll it between iterations.
-std::atomic<int> g_stop_signal{0};
-
-extern "C" void on_stop_signal(int sig) { g_stop_signal.store(sig); }
 
 const Value* get(const config::Config& cfg, const char* key) {
   const Value* v = cfg.get(key);
@@ -58,8 +53,11 @@ std::unique_ptr<Runner> Runner::from_cfg(const config::Config& cfg, Env& env) {
 }
 
 Runner::~Runner() {
-  for (auto* l : {train_loader_.get(), val_loader_.get(), test_loader_.get()})
-    if (l) l->stop();
+  for (auto* l : {train_loader_.get(), val_loader_.get(), test_loader_.get()}) {
+    if (!l) continue;
+    l->stop();
+    l->set_stop_request(nullptr);  // stop_ ends before the loaders (loops may keep them)
+  }
 }
 
 Runner::Runner(const config::Config& cfg, Env& env) : cfg_(cfg), env_(env) {
@@ -96,9 +94,10 @@ Runner::Runner(const config::Config& cfg, Env& env) : cfg_(cfg), env_(env) {
   if (!lp.as_dict().contains("type")) lp.as_dict().set(Value("type"), Value("LogProcessor"));
   log_processor_ = registry::LOG_PROCESSORS().build(lp);
 
-  logger_ = std::make_unique<Logger>(
+  logger_ = std::make_shared<Logger>(
       "mmengine", parse_log_level(get_or(cfg_, "log_level", Value("INFO")).str()));
   logger_->add_file(path_join(log_dir_, timestamp_ + ".log"));
+  logger_scope_ = std::make_unique<CurrentLoggerScope>(logger_);
   {
     std::ostringstream envinfo;
     envinfo << "\n------------------------------------------------------------\n"
@@ -188,6 +187,8 @@ void Runner::build_model() {
       model_cfg.as_dict().set(Value("data_preprocessor"), *dp);
   model_ = engine::build_model(model_cfg);
   model_->to_device(device_);
+  const Value* type = model_cfg.is_dict() ? model_cfg.as_dict().find("type") : nullptr;
+  model_name_ = type && type->is_str() ? type->as_str() : model_->name();
 }
 
 void Runner::register_hook(std::shared_ptr<Hook> hook, const Value& priority) {
@@ -271,7 +272,9 @@ void Runner::dump_config() {
 std::shared_ptr<data::DataLoader> Runner::build_dataloader(const char* key, bool training) {
   const Value* cfg = get(cfg_, key);
   if (!cfg) return nullptr;
-  return data::DataLoader::from_config(*cfg, seed_, training, rank_, world_size_);
+  auto loader = data::DataLoader::from_config(*cfg, seed_, training, rank_, world_size_);
+  loader->set_stop_request(&stop_);
+  return loader;
 }
 
 OptimWrapper& Runner::optim_wrapper() {
@@ -295,13 +298,7 @@ std::int64_t Runner::iter() const { return train_loop_ ? train_loop_->iter() : 0
 std::int64_t Runner::max_epochs() const { return train_loop_ ? train_loop_->max_epochs() : 0; }
 std::int64_t Runner::max_iters() const { return train_loop_ ? train_loop_->max_iters() : 0; }
 
-void Runner::request_stop(const std::string& reason) {
-  stop_reason_ = reason;
-  stop_ = true;
-  if (train_loop_) train_loop_->request_stop();
-}
-
-bool Runner::stop_requested() const { return stop_ || g_stop_signal.load() != 0; }
+void Runner::request_stop(const std::string& reason) { stop_.request(reason); }
 
 void Runner::build_train_components() {
   if (!get(cfg_, "train_cfg"))
@@ -384,6 +381,7 @@ void Runner::scale_lr() {
 }
 
 void Runner::train() {
+  stop_.reset();
   build_train_components();
   loop_stage_ = "train";
   call_hook([&](Hook& h) { h.before_run(*this); });
@@ -391,66 +389,75 @@ void Runner::train() {
   load_or_resume();
   optim_wrapper_->initialize_count_status(train_loop_->iter(), train_loop_->max_iters());
 
-  g_stop_signal.store(0);
-  auto old_int = std::signal(SIGINT, on_stop_signal);
-  auto old_term = std::signal(SIGTERM, on_stop_signal);
-  struct Restore {
-    decltype(old_int) i, t;
-    ~Restore() {
-      std::signal(SIGINT, i);
-      std::signal(SIGTERM, t);
-    }
-  } restore{old_int, old_term};
-
+  InterruptGuard guard(stop_);
   train_loop_->run();
 
-  if (stop_requested() && train_loop_->iter() < train_loop_->max_iters()) {
-    int sig = g_stop_signal.load();
-    std::string why = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : stop_reason_;
-    if (sig != 0) {
-      // Interrupted: leave a checkpoint that resumes exactly where we stopped.
-      std::string name = "iter_" + std::to_string(train_loop_->iter()) + ".pth";
-      interrupt_save_ = true;
-      save_checkpoint(work_dir_, name, true, true, /*by_epoch=*/true);
-      interrupt_save_ = false;
-      env_.write_file_atomic(path_join(work_dir_, "last_checkpoint"), path_join(work_dir_, name));
-      call_hook([&](Hook& h) { h.after_run(*this); });
-      std::string msg = "Training stopped by " + why + " at epoch " +
-                        std::to_string(train_loop_->epoch()) + ", iter " +
-                        std::to_string(train_loop_->iter()) + ". Saved " +
-                        path_join(work_dir_, name) + ". Resume with: mmcpp train " +
-                        cfg_.filename() + " --work-dir " + work_dir_ + " --resume";
-      logger_->warning(msg);
-      throw Error("KeyboardInterrupt", msg);
+  // An epoch-based run stopped after its last iteration but before that
+  // epoch's end (after_train_epoch: checkpoint, scheduler step) is not done.
+  const bool finished = train_loop_->by_epoch()
+                            ? train_loop_->epoch() >= train_loop_->max_epochs()
+                            : train_loop_->iter() >= train_loop_->max_iters();
+  if (interrupted()) {
+    std::string msg;
+    if (!finished) {
+      // Leave a checkpoint that resumes exactly where we stopped.
+      std::string path = save_interrupt_checkpoint();
+      msg = "Training stopped by " + stop_.reason() + " at epoch " +
+            std::to_string(train_loop_->epoch()) + ", iter " + std::to_string(train_loop_->iter()) +
+            ". Saved " + path + ". Resume with: " + resume_command(path);
+    } else {
+      msg = "Training finished; " + stop_.reason() + " stopped the validation after it";
     }
-    logger_->info("Training stopped early: " + stop_reason_);
+    call_hook([&](Hook& h) { h.after_run(*this); });
+    logger_->warning(msg);
+    throw Error("KeyboardInterrupt", msg);
   }
+  if (stop_requested() && !finished) logger_->info("Training stopped early: " + stop_.reason());
   call_hook([&](Hook& h) { h.after_run(*this); });
 }
+
+namespace {
+
+// An evaluation that a stop request ended early: no metrics. A signal ends the
+// call with KeyboardInterrupt; a hook's or code's request with a warning.
+evaluation::Metrics interrupted_evaluation(Runner& runner, const std::string& what) {
+  std::string msg = what + " stopped by " + runner.stop_request().reason() + ": no metrics";
+  runner.logger().warning(msg);
+  if (runner.interrupted()) throw Error("KeyboardInterrupt", msg);
+  return {};
+}
+
+}  // namespace
 
 evaluation::Metrics Runner::val() {
   if (!get(cfg_, "val_cfg"))
     throw Error("RuntimeError", "val() needs val_dataloader, val_cfg and val_evaluator");
+  stop_.reset();
   val_loader_ = build_dataloader("val_dataloader", false);
   val_loop_ = build_val_loop(*this, *cfg_.get("val_cfg"), val_loader_,
                              evaluation::Evaluator::from_config(*cfg_.get("val_evaluator")));
   call_hook([&](Hook& h) { h.before_run(*this); });
   load_or_resume();
+  InterruptGuard guard(stop_);
   val_loop_->run();
   call_hook([&](Hook& h) { h.after_run(*this); });
+  if (val_loop_->interrupted()) return interrupted_evaluation(*this, "Validation");
   return val_loop_->last_metrics();
 }
 
 evaluation::Metrics Runner::test() {
   if (!get(cfg_, "test_cfg"))
     throw Error("RuntimeError", "test() needs test_dataloader, test_cfg and test_evaluator");
+  stop_.reset();
   test_loader_ = build_dataloader("test_dataloader", false);
   test_loop_ = build_test_loop(*this, *cfg_.get("test_cfg"), test_loader_,
                                evaluation::Evaluator::from_config(*cfg_.get("test_evaluator")));
   call_hook([&](Hook& h) { h.before_run(*this); });
   load_or_resume();
+  InterruptGuard guard(stop_);
   test_loop_->run();
   call_hook([&](Hook& h) { h.after_run(*this); });
+  if (test_loop_->interrupted()) return interrupted_evaluation(*this, "Testing");
   return test_loop_->last_metrics();
 }
 
@@ -488,124 +495,6 @@ void Runner::load_checkpoint(const std::string& path, bool strict) {
     logger_->warning("The model and loaded state dict do not match exactly\n\n" + report.summary());
   resumed_or_loaded_ = true;
   logger_->info("Load checkpoint from " + path);
-}
-
-void Runner::resume(const std::string& path) {
-  io::PyObject ckpt = read_checkpoint(path);
-  call_hook([&](Hook& h) { h.after_load_checkpoint(*this, ckpt); });
-  LoadReport report = load_model_state_dict(*model_, ckpt, false);
-  if (!report.summary().empty())
-    logger_->warning("The model and loaded state dict do not match exactly\n\n" + report.summary());
-  const io::PyObject& meta = ckpt.get("meta");
-  if (train_loop_) train_loop_->set_counters(meta.get("epoch").as_int(), meta.get("iter").as_int());
-  if (const io::PyObject* s = meta.find("seed");
-      s && s->is_int() && static_cast<std::uint64_t>(s->as_int()) != seed_) {
-    Value r = get_or(cfg_, "randomness", Value::dict(false));
-    if (!dict_get(r, "seed").is_none())
-      logger_->warning("The value of random seed in the checkpoint \"" +
-                       std::to_string(s->as_int()) +
-                       "\" is different from the value in `randomness` config \"" +
-                       std::to_string(seed_) + "\"");
-    seed_ = static_cast<std::uint64_t>(s->as_int());
-    torch::manual_seed(seed_);
-  }
-  if (train_loader_) {
-    Value saved = meta.find("dataset_meta") ? from_py(meta.get("dataset_meta")) : Value();
-    if (!saved.equals(train_loader_->dataset().metainfo()) && !saved.is_none())
-      logger_->warning(
-          "The dataset metainfo from the resumed checkpoint is different from the current training "
-          "dataset, please check the correctness of the checkpoint or the training dataset.");
-  }
-  if (const io::PyObject* mh = ckpt.find("message_hub")) message_hub_.load_state_dict(from_py(*mh));
-  auto* dict = dynamic_cast<OptimWrapperDict*>(optim_wrapper_.get());
-  if (const io::PyObject* opt = ckpt.find("optimizer"); opt && dict) {
-    // {name: optimizer state} (OptimWrapperDict.state_dict).
-    if (!opt->is_dict())
-      throw Error("TypeError",
-                  "the checkpoint's optimizer state should be a dict of states by "
-                  "optimizer name for an OptimWrapperDict, got " +
-                      opt->type_name());
-    std::vector<std::pair<std::string, OptimizerStateDict>> states;
-    for (const auto& [k, v] : opt->as_dict().entries())
-      states.emplace_back(k.is_str() ? k.as_str() : k.repr(), optim_state_from_py(v));
-    dict->load_state_dicts(states);
-  } else if (opt && optim_wrapper_) {
-    optim_wrapper_->load_state_dict(optim_state_from_py(*opt));
-  }
-  if (const io::PyObject* ps = ckpt.find("param_schedulers"); ps && dict) {
-    for (auto& [name, schedulers] : named_param_schedulers_) {
-      const io::PyObject* saved = ps->is_dict() ? ps->find(name) : nullptr;
-      if (!saved) continue;
-      for (std::size_t i = 0; i < schedulers.size() && i < saved->size(); ++i)
-        schedulers[i]->load_state_dict(from_py(saved->at(static_cast<std::int64_t>(i))));
-    }
-  } else if (ps && !param_schedulers_.empty()) {
-    for (std::size_t i = 0; i < param_schedulers_.size() && i < ps->size(); ++i)
-      param_schedulers_[i]->load_state_dict(from_py(ps->at(static_cast<std::int64_t>(i))));
-  }
-  if (const io::PyObject* rng = meta.find("rng_state")) set_rng_state(*rng);
-  resumed_or_loaded_ = true;
-  logger_->info("resumed epoch: " + std::to_string(epoch()) + ", iter: " + std::to_string(iter()));
-}
-
-void Runner::save_checkpoint(const std::string& out_dir, const std::string& filename,
-                             bool save_optimizer, bool save_param_scheduler, bool by_epoch,
-                             std::optional<std::pair<std::int64_t, std::int64_t>> epoch_iter) {
-  io::PyObject meta = io::PyObject::dict();
-  std::int64_t ep = by_epoch ? epoch() + 1 : epoch();
-  std::int64_t it = by_epoch ? iter() : iter() + 1;
-  if (epoch_iter) {
-    ep = epoch_iter->first;
-    it = epoch_iter->second;
-  }
-  if (interrupt_save_) {
-    // An interrupted run saves mid-epoch: the counters are the ones reached.
-    ep = epoch();
-    it = iter();
-  }
-  meta.as_dict().set("epoch", io::PyObject::from_int(ep));
-  meta.as_dict().set("iter", io::PyObject::from_int(it));
-  meta.as_dict().set("cfg", io::PyObject::str(cfg_.pretty_text()));
-  meta.as_dict().set("seed", io::PyObject::from_int(static_cast<std::int64_t>(seed_)));
-  meta.as_dict().set("experiment_name", io::PyObject::str(experiment_name_));
-  meta.as_dict().set("time", io::PyObject::str(format_timestamp(env_.unix_time())));
-  meta.as_dict().set("mmengine_version", io::PyObject::str(mmengine_version_string()));
-  if (train_loader_) meta.as_dict().set("dataset_meta", to_py(train_loader_->dataset().metainfo()));
-  meta.as_dict().set("rng_state", rng_state());
-
-  io::PyObject ckpt = io::PyObject::dict();
-  ckpt.as_dict().set("meta", meta);
-  ckpt.as_dict().set("state_dict", model_state_dict(*model_));
-  ckpt.as_dict().set("message_hub", to_py(message_hub_.state_dict()));
-  auto* dict = dynamic_cast<OptimWrapperDict*>(optim_wrapper_.get());
-  if (save_optimizer && dict) {
-    io::PyObject states = io::PyObject::dict();
-    for (auto& [name, state] : dict->state_dicts())
-      states.as_dict().set(name, optim_state_to_py(state));
-    ckpt.as_dict().set("optimizer", states);
-  } else if (save_optimizer && optim_wrapper_) {
-    ckpt.as_dict().set("optimizer", optim_state_to_py(optim_wrapper_->state_dict()));
-  }
-  if (save_param_scheduler && param_schedulers_.empty() && optim_wrapper_) {
-    logger_->warning(
-        "`save_param_scheduler` is True but `self.param_schedulers` is None, so skip saving "
-        "parameter schedulers");
-  } else if (save_param_scheduler && dict) {
-    io::PyObject named = io::PyObject::dict();
-    for (auto& [name, schedulers] : named_param_schedulers_) {
-      io::PyObject list = io::PyObject::list();
-      for (auto& s : schedulers) list.items().push_back(to_py(s->state_dict()));
-      named.as_dict().set(name, list);
-    }
-    ckpt.as_dict().set("param_schedulers", named);
-  } else if (save_param_scheduler) {
-    io::PyObject list = io::PyObject::list();
-    for (auto& s : param_schedulers_) list.items().push_back(to_py(s->state_dict()));
-    ckpt.as_dict().set("param_schedulers", list);
-  }
-  call_hook([&](Hook& h) { h.before_save_checkpoint(*this, ckpt); });
-  env_.make_dirs(out_dir);
-  write_checkpoint(env_, ckpt, path_join(out_dir, filename));
 }
 
 }  // namespace mmcpp::engine

@@ -7,7 +7,6 @@
 // by train()/val()/test(), as MMEngine does.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -17,11 +16,13 @@
 #include "mmcpp/config/config.h"
 #include "mmcpp/core/env.h"
 #include "mmcpp/core/logging.h"
+#include "mmcpp/core/stop_request.h"
 #include "mmcpp/engine/hooks/hook.h"
 #include "mmcpp/engine/model/base_model.h"
 #include "mmcpp/engine/optim/optim_wrapper.h"
 #include "mmcpp/engine/runner/loops.h"
 #include "mmcpp/engine/runner/message_hub.h"
+#include "mmcpp/engine/runner/torch_errors.h"
 #include "mmcpp/engine/schedulers/param_scheduler.h"
 
 namespace mmcpp::io {
@@ -86,9 +87,30 @@ class Runner {
   LogProcessor& log_processor() { return *log_processor_; }
   const std::vector<std::shared_ptr<Hook>>& hooks() const { return hooks_; }
 
-  // Ask training to stop after the current iteration (EarlyStoppingHook, signals).
+  // The one way to stop a run: every loop (train, val, test) stops after the
+  // iteration running. EarlyStoppingHook and code call request_stop(); SIGINT /
+  // SIGTERM reach the same StopRequest through an InterruptGuard while train(),
+  // val() or test() runs (then the run ends with a resumable checkpoint and a
+  // KeyboardInterrupt). Reset when train(), val() or test() starts.
   void request_stop(const std::string& reason);
-  bool stop_requested() const;
+  bool stop_requested() const { return stop_.requested(); }
+  // Stopped by a signal (not by a hook or code).
+  bool interrupted() const { return stop_.signal() != 0; }
+  const StopRequest& stop_request() const { return stop_; }
+
+  // The model's registered type (model.type in the config), for messages.
+  const std::string& model_name() const { return model_name_; }
+  // True while resume() loads a checkpoint: hooks' after_load_checkpoint tells
+  // a resume (restore everything) from a load_from (weights only) by it.
+  bool resuming() const { return resuming_; }
+
+  // The command line that started this run (argv), for the "Resume with:"
+  // command printed when a signal stops training. Without one, the command is
+  // rebuilt from the config file and work_dir.
+  void set_command_line(std::vector<std::string> argv) { command_line_ = std::move(argv); }
+  // The shell command that resumes this run from `checkpoint`: the original
+  // command line, quoted for a POSIX shell, with --resume <checkpoint>.
+  std::string resume_command(const std::string& checkpoint) const;
 
   // ---- checkpoints ----
   // Runner.save_checkpoint: writes out_dir/filename atomically. meta epoch/iter
@@ -100,15 +122,24 @@ class Runner {
       std::optional<std::pair<std::int64_t, std::int64_t>> epoch_iter = std::nullopt);
   // Weights only (load_from); strict=false logs missing/unexpected keys.
   void load_checkpoint(const std::string& path, bool strict = false);
-  // Full state: model, optimizer, schedulers, counters, message hub, RNG.
+  // Full state: model, optimizer, schedulers, counters, message hub, the run
+  // seed (into every dataloader and sampler seeded from it) and the random
+  // generators (rng_state.h).
   void resume(const std::string& path);
 
   // ---- hooks ----
   void register_hook(std::shared_ptr<Hook> hook, const config::Value& priority = config::Value());
   // Hook helpers called by loops.
+  // A LibTorch error inside a hook names the hook (torch_errors.h).
   template <class F>
   void call_hook(F&& f) {
-    for (auto& h : hooks_) f(*h);
+    for (auto& h : hooks_) {
+      try {
+        f(*h);
+      } catch (const c10::Error& e) {
+        rethrow_torch_error(e, h->name());
+      }
+    }
   }
   // Human-readable table of hooks per stage (logged at start, as MMEngine).
   std::string hooks_table() const;
@@ -125,10 +156,18 @@ class Runner {
   void scale_lr();
   void load_or_resume();
   void check_consistency() const;
+  // After a signal stopped training: a resumable checkpoint (through the
+  // CheckpointHook when there is one: its out_dir, max_keep_ckpts) and
+  // last_checkpoint pointing at it. Returns its path. (runner_checkpoint.cpp)
+  std::string save_interrupt_checkpoint();
+  // The run seed into the dataloaders (and the samplers seeded from it).
+  void propagate_seed();
 
   config::Config cfg_;
   Env& env_;
-  std::unique_ptr<Logger> logger_;
+  std::shared_ptr<Logger> logger_;
+  // print_log() from library code reaches logger_ while the runner lives.
+  std::unique_ptr<CurrentLoggerScope> logger_scope_;
   MessageHub message_hub_;
   std::shared_ptr<LogProcessor> log_processor_;
   std::shared_ptr<visualization::LocalVisBackend> vis_backend_;
@@ -152,9 +191,10 @@ class Runner {
   torch::Device device_ = torch::kCPU;
   int rank_ = 0, world_size_ = 1;
   bool resumed_or_loaded_ = false;
-  bool interrupt_save_ = false;
-  std::atomic<bool> stop_{false};
-  std::string stop_reason_;
+  bool resuming_ = false;
+  std::string model_name_;
+  std::vector<std::string> command_line_;
+  StopRequest stop_;
 };
 
 }  // namespace mmcpp::engine

@@ -1,9 +1,9 @@
 #include "mmcpp/pretrain/datasets/base_dataset.h"
 
 #include <algorithm>
-#include <iostream>
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/core/logging.h"
 #include "mmcpp/pretrain/registry.h"
 #include "mmcpp/registry/registry.h"
 
@@ -220,8 +220,8 @@ PretrainDatasetOptions split_root_options(PretrainDatasetOptions o, const std::s
     throw Error("AssertionError",
                 "The split must be one of ['train', 'test'], but get '" + split + "'");
   if (split == "train" && o.base.test_mode)
-    std::cerr << "WARNING: " << name
-              << ": split=\"train\" but test_mode=True. The training set will be used.\n";
+    print_log(name + ": split=\"train\" but test_mode=True. The training set will be used.",
+              LogLevel::Warning);
   config::Value& prefix = o.base.data_prefix;
   if (!prefix.is_none() && !prefix.is_str())
     throw Error("TypeError", "prefix should be a string, but got " + prefix.type_name() + " (" +

@@ -4,10 +4,10 @@
 
 #include <cstring>
 #include <filesystem>
-#include <iostream>
 
 #include "mmcpp/core/env.h"
 #include "mmcpp/core/error.h"
+#include "mmcpp/core/logging.h"
 #include "mmcpp/io/pickle_reader.h"
 #include "mmcpp/pretrain/datasets/categories.h"
 #include "mmcpp/pretrain/datasets/utils.h"
@@ -42,9 +42,10 @@ void check_file_md5(const std::string& path, const std::string& md5, const std::
   if (md5.empty()) return;
   std::string got = calculate_md5(path);
   if (got != md5)
-    std::cerr << "WARNING: " << what << ": the md5 of " << path << " is " << got << ", not " << md5
-              << " as in the official distribution: not the official file (or a "
-              << "corrupted one); reading it anyway\n";
+    print_log(what + ": the md5 of " + path + " is " + got + ", not " + md5 +
+                  " as in the official distribution: not the official file (or a corrupted "
+                  "one); reading it anyway",
+              LogLevel::Warning);
 }
 
 // (N, 3072) CHW rows -> (N, 32, 32, 3) HWC, one data info per image (views of
@@ -206,9 +207,10 @@ std::vector<data::DataInfo> CIFAR10::load_pickles(const std::string& folder) {
   if (!absent.empty()) {
     std::string names;
     for (const auto& a : absent) names += (names.empty() ? "" : ", ") + a;
-    std::cerr << "WARNING: " << spec_.name << ": " << folder << " lacks " << names << "; using the "
-              << rows.size() << " " << split_ << " batch(es) present (" << labels.size()
-              << " images)\n";
+    print_log(spec_.name + ": " + folder + " lacks " + names + "; using the " +
+                  std::to_string(rows.size()) + " " + split_ + " batch(es) present (" +
+                  std::to_string(labels.size()) + " images)",
+              LogLevel::Warning);
   }
   if (!CLASSES()) {
     std::string path = data::join_path(folder, spec_.meta_filename);
@@ -257,9 +259,10 @@ std::vector<data::DataInfo> CIFAR10::load_binary(const std::string& folder) {
   if (!absent.empty()) {
     std::string names;
     for (const auto& a : absent) names += (names.empty() ? "" : ", ") + a;
-    std::cerr << "WARNING: " << spec_.name << ": " << folder << " lacks " << names << "; using the "
-              << rows.size() << " " << split_ << " batch(es) present (" << labels.size()
-              << " images)\n";
+    print_log(spec_.name + ": " + folder + " lacks " + names + "; using the " +
+                  std::to_string(rows.size()) + " " + split_ + " batch(es) present (" +
+                  std::to_string(labels.size()) + " images)",
+              LogLevel::Warning);
   }
   if (!CLASSES()) {
     std::string path = data::join_path(folder, spec_.bin_meta_filename);

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
-#include <iostream>
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/core/logging.h"
 #include "mmcpp/pretrain/registry.h"
 #include "mmcpp/registry/registry.h"
 
@@ -192,8 +192,9 @@ std::vector<data::DataInfo> CustomDataset::load_data_list() {
       if (!empty.empty()) {
         std::string names;
         for (const auto& n : empty) names += (names.empty() ? "" : ", ") + n;
-        std::cerr << "WARNING: Found no valid file in the folder " << names
-                  << ". Supported extensions are: " << ext_list << "\n";
+        print_log("Found no valid file in the folder " + names +
+                      ". Supported extensions are: " + ext_list,
+                  LogLevel::Warning);
       }
     } else {
       for (const auto& f : list_files_recursive(prefix))

@@ -1,9 +1,9 @@
 #include "mmcpp/pretrain/datasets/imagenet.h"
 
 #include <filesystem>
-#include <iostream>
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/core/logging.h"
 #include "mmcpp/pretrain/datasets/categories.h"
 #include "mmcpp/pretrain/registry.h"
 #include "mmcpp/registry/registry.h"
@@ -51,8 +51,10 @@ CustomDatasetOptions imagenet_options(CustomDatasetOptions o, const std::string&
       throw Error("AssertionError",
                   "The split must be one of ['train', 'val', 'test'], but get '" + split + "'");
     if (split == "test") {
-      std::cerr << "ImageNet: Since the ImageNet1k test set does not provide label annotations, "
-                   "`with_label` is set to False\n";
+      print_log(
+          "Since the ImageNet1k test set does not provide label annotations, `with_label` is set "
+          "to False",
+          LogLevel::Info);
       o.with_label = false;
     }
     apply_split(o, split);
@@ -72,9 +74,10 @@ CustomDatasetOptions imagenet21k_options(CustomDatasetOptions o, const std::stri
     apply_split(o, split);
   }
   if (o.base.base.ann_file.empty())
-    std::cerr << "WARNING: The ImageNet21k dataset is large, and scanning directory may consume "
-                 "long time. Considering to specify the `ann_file` to accelerate the "
-                 "initialization.\n";
+    print_log(
+        "The ImageNet21k dataset is large, and scanning directory may consume long time. "
+        "Considering to specify the `ann_file` to accelerate the initialization.",
+        LogLevel::Warning);
   return o;
 }
 
@@ -110,9 +113,10 @@ std::shared_ptr<ImageNet21k> ImageNet21k::from_config(registry::BuildArgs& args)
   args.check_all_used();  // unknown keys first, as Python's TypeError
   ds->init();
   if (!ds->CLASSES())
-    std::cerr << "WARNING: The CLASSES is not stored in the `ImageNet21k` class. Considering to "
-                 "specify the `classes` argument if you need do inference on the ImageNet-21k "
-                 "dataset\n";
+    print_log(
+        "The CLASSES is not stored in the `ImageNet21k` class. Considering to specify the "
+        "`classes` argument if you need do inference on the ImageNet-21k dataset",
+        LogLevel::Warning);
   return ds;
 }
 

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
-#include <iostream>
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/core/logging.h"
 #include "mmcpp/pretrain/datasets/categories.h"
 #include "mmcpp/pretrain/datasets/utils.h"
 #include "mmcpp/pretrain/registry.h"
@@ -36,10 +36,11 @@ std::uint32_t be32(const std::string& b, std::size_t off) {
 PretrainDatasetOptions mnist_options(PretrainDatasetOptions o, const std::string& split,
                                      const std::string& name) {
   if (split == "test" && !o.base.test_mode)
-    std::cerr
-        << "WARNING: " << name
-        << ": split=\"test\" but test_mode=False: as MMPretrain 1.2.0, the files are chosen "
-           "by test_mode, so the TRAINING set is used; set test_mode=True for the test set.\n";
+    print_log(name +
+                  ": split=\"test\" but test_mode=False: as MMPretrain 1.2.0, the files are "
+                  "chosen by test_mode, so the TRAINING set is used; set test_mode=True for the "
+                  "test set.",
+              LogLevel::Warning);
   return split_root_options(std::move(o), split, name);
 }
 
@@ -153,9 +154,10 @@ std::vector<data::DataInfo> MNIST::load_data_list() {
   torch::Tensor labels = read_idx_uint8(read_maybe_compressed_file(lab_path), 1, lab_path);
   std::int64_t n = std::min(imgs.size(0), labels.size(0));  // zip()
   if (imgs.size(0) != labels.size(0))
-    std::cerr << "WARNING: " << spec_.name << ": " << img_path << " holds " << imgs.size(0)
-              << " images but " << lab_path << " " << labels.size(0) << " labels; using " << n
-              << "\n";
+    print_log(spec_.name + ": " + img_path + " holds " + std::to_string(imgs.size(0)) +
+                  " images but " + lab_path + " " + std::to_string(labels.size(0)) +
+                  " labels; using " + std::to_string(n),
+              LogLevel::Warning);
   const std::uint8_t* lab = labels.data_ptr<std::uint8_t>();
   std::vector<data::DataInfo> out(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) {

@@ -2,6 +2,7 @@
 
 #include "mmcpp/core/env.h"
 #include "mmcpp/core/error.h"
+#include "mmcpp/core/logging.h"
 #include "mmcpp/cv/image/io.h"
 #include "mmcpp/pretrain/registry.h"
 #include "mmcpp/pretrain/transforms/transform_utils.h"
@@ -60,6 +61,15 @@ bool LoadImageFromFile::transform(data::Results& results, Rng&) const {
   const std::string path = path_value->str();
   Env& env = env_ ? *env_ : Env::system();
   cv::Mat img;
+  // ignore_empty=True is the user's opt-in to skip unreadable images (missing
+  // or empty files, MMCV's except branch): the sample is dropped (the training
+  // dataset fetches another) with a warning naming the file. As in MMCV, an
+  // image that cannot be decoded is still an error.
+  auto skip = [&](const std::string& why) {
+    print_log("LoadImageFromFile: skipping " + path + " (ignore_empty=True): " + why,
+              LogLevel::Warning);
+    return false;
+  };
   try {
     if (!env.exists(path) || env.is_dir(path)) {
       throw Error("FileNotFoundError", "[Errno 2] No such file or directory: '" + path + "'");
@@ -67,8 +77,8 @@ bool LoadImageFromFile::transform(data::Results& results, Rng&) const {
     const std::string bytes = env.read_file(path);
     if (bytes.empty()) throw Error("ValueError", "the image file is empty: '" + path + "'");
     img = mmcv::imfrombytes(bytes, o_.color_type, "bgr", o_.imdecode_backend);
-  } catch (const Error&) {
-    if (o_.ignore_empty) return false;
+  } catch (const Error& e) {
+    if (o_.ignore_empty) return skip(e.kind() + ": " + e.what());
     throw;
   }
   if (img.empty()) throw Error("AssertionError", "failed to load image: " + path);

@@ -1,9 +1,9 @@
 #include "mmcpp/pretrain/datasets/samplers/repeat_aug.h"
 
-#include <iostream>
 #include <random>
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/core/logging.h"
 #include "mmcpp/pretrain/registry.h"
 
 namespace mmcpp::pretrain {
@@ -28,7 +28,8 @@ std::shared_ptr<RepeatAugSampler> RepeatAugSampler::from_config(registry::BuildA
   std::uint64_t s =
       seed ? static_cast<std::uint64_t>(*seed) : (std::random_device{}() & 0x7fffffffu);
   if (!shuffle)
-    std::cerr << "The RepeatAugSampler always picks a fixed part of data if `shuffle=False`.\n";
+    print_log("The RepeatAugSampler always picks a fixed part of data if `shuffle=False`.",
+              LogLevel::Warning);
   return std::make_shared<RepeatAugSampler>(shuffle, num_repeats, s);
 }
 
