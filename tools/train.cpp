@@ -1,5 +1,6 @@
 // `mmcpp train CONFIG [--work-dir D] [--resume [CKPT]] [--amp] [--auto-scale-lr]
-// [--no-validate] [--cfg-options k=v ...] [--launcher none|pytorch|slurm]`:
+// [--no-validate] [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
+// [--local_rank N]`:
 // MMPretrain's tools/train.py.
 #include <iostream>
 #include <memory>
@@ -12,6 +13,7 @@
 #include "mmcpp/core/env.h"
 #include "mmcpp/core/error.h"
 #include "mmcpp/engine/runner/runner.h"
+#include "tools/local_rank.h"
 #include "tools/subcommand.h"
 
 namespace {
@@ -98,6 +100,7 @@ int train(const TrainArgs& a) {
 
   auto runner = mmcpp::engine::Runner::from_cfg(cfg);
   runner->train();
+  if (runner->rank() != 0) return 0;  // rank 0 reports for the job
 
   // Where everything went (the README's main job prints this).
   auto& hub = runner->message_hub();
@@ -139,8 +142,11 @@ mmcpp::tools::RunFn setup_train(CLI::App& sub) {
       ->expected(1, -1);
   sub.add_option("--launcher", a->launcher, "job launcher")
       ->check(CLI::IsMember({"none", "pytorch", "slurm", "mpi"}));
-  return [a, resume] {
+  auto local_rank = std::make_shared<int>(0);
+  mmcpp::tools::add_local_rank_option(sub, local_rank);
+  return [a, resume, local_rank] {
     a->resume_given = resume->count() > 0;
+    mmcpp::tools::export_local_rank(*local_rank);
     return train(*a);
   };
 }

@@ -19,7 +19,10 @@ BaseModel::BaseModel() { set_data_preprocessor(std::make_shared<BaseDataPreproce
 void BaseModel::set_data_preprocessor(std::shared_ptr<BaseDataPreprocessor> p) {
   if (!p) throw Error("TypeError", "data_preprocessor must not be null");
   p->set_device(device());
-  data_preprocessor_ = register_module("data_preprocessor", std::move(p));
+  if (named_children().contains("data_preprocessor"))
+    data_preprocessor_ = replace_module("data_preprocessor", std::move(p));
+  else
+    data_preprocessor_ = register_module("data_preprocessor", std::move(p));
 }
 
 void BaseModel::configure_base(registry::BuildArgs& args) {

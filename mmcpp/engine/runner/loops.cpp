@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/engine/dist/dist.h"
 #include "mmcpp/engine/runner/runner.h"
 #include "mmcpp/registry/root.h"
 
@@ -76,7 +77,7 @@ void TrainLoop::decide_current_val_interval(std::int64_t progress) {
 
 void TrainLoop::run_iter(std::int64_t batch_idx, const data::DataBatch& batch) {
   runner_.call_hook([&](Hook& h) { h.before_train_iter(runner_, batch_idx, &batch); });
-  NamedTensors outputs = runner_.model().train_step(batch, runner_.optim_wrapper());
+  NamedTensors outputs = runner_.wrapped_model().train_step(batch, runner_.optim_wrapper());
   runner_.call_hook([&](Hook& h) { h.after_train_iter(runner_, batch_idx, &batch, outputs); });
   ++iter_;
 }
@@ -191,12 +192,12 @@ evaluation::Metrics run_eval_loop(Runner& runner, data::DataLoader& loader,
   while (loader.next(batch)) {
     if constexpr (kVal) {
       runner.call_hook([&](Hook& h) { h.before_val_iter(runner, idx, &batch); });
-      data::DataSamples outputs = runner.model().val_step(batch);
+      data::DataSamples outputs = runner.wrapped_model().val_step(batch);
       evaluator.process(batch, outputs);
       runner.call_hook([&](Hook& h) { h.after_val_iter(runner, idx, &batch, outputs); });
     } else {
       runner.call_hook([&](Hook& h) { h.before_test_iter(runner, idx, &batch); });
-      data::DataSamples outputs = runner.model().test_step(batch);
+      data::DataSamples outputs = runner.wrapped_model().test_step(batch);
       evaluator.process(batch, outputs);
       runner.call_hook([&](Hook& h) { h.after_test_iter(runner, idx, &batch, outputs); });
     }
@@ -211,6 +212,7 @@ ValLoop::ValLoop(Runner& runner, std::shared_ptr<data::DataLoader> loader,
                  std::shared_ptr<evaluation::Evaluator> evaluator, bool fp16)
     : BaseLoop(runner, std::move(loader)), evaluator_(std::move(evaluator)), fp16_(fp16) {
   evaluator_->set_dataset_meta(dataloader_->dataset().metainfo());
+  if (runner.dist()) evaluator_->set_collector(dist::make_result_collector(runner.dist_ptr()));
 }
 
 void ValLoop::run() {
@@ -228,6 +230,7 @@ TestLoop::TestLoop(Runner& runner, std::shared_ptr<data::DataLoader> loader,
                    std::shared_ptr<evaluation::Evaluator> evaluator, bool fp16)
     : BaseLoop(runner, std::move(loader)), evaluator_(std::move(evaluator)), fp16_(fp16) {
   evaluator_->set_dataset_meta(dataloader_->dataset().metainfo());
+  if (runner.dist()) evaluator_->set_collector(dist::make_result_collector(runner.dist_ptr()));
 }
 
 void TestLoop::run() {

@@ -5,11 +5,16 @@
 #include <torch/utils.h>
 #include <torch/version.h>
 
+#include <unistd.h>
+
 #include <csignal>
 #include <random>
 #include <sstream>
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/engine/dist/dist.h"
+#include "mmcpp/engine/dist/dist_context.h"
+#include "mmcpp/engine/dist/runner_setup.h"
 #include "mmcpp/engine/optim/optim_wrapper_dict.h"
 #include "mmcpp/engine/runner/checkpoint.h"
 #include "mmcpp/engine/runner/log_processor.h"
@@ -53,7 +58,16 @@ Value dict_get(const Value& d, const char* key, Value dflt = Value()) {
 }  // namespace
 
 std::unique_ptr<Runner> Runner::from_cfg(const config::Config& cfg, Env& env) {
-  return std::unique_ptr<Runner>(new Runner(cfg, env));
+  // A distributed launch is checked and joined before anything is written; only
+  // rank 0 writes (the other ranks' Env drops writes).
+  std::string notes;
+  std::shared_ptr<dist::DistContext> group = dist::init_from_config(cfg, &notes);
+  std::unique_ptr<Env> rank_env;
+  if (group && group->rank() != 0) rank_env = dist::master_only_env(env);
+  Env& used = rank_env ? *rank_env : env;
+  std::unique_ptr<Runner> runner(new Runner(cfg, used, std::move(group), std::move(rank_env)));
+  if (!notes.empty()) runner->logger().warning(notes);
+  return runner;
 }
 
 Runner::~Runner() {
@@ -61,7 +75,14 @@ Runner::~Runner() {
     if (l) l->stop();
 }
 
-Runner::Runner(const config::Config& cfg, Env& env) : cfg_(cfg), env_(env) {
+Runner::Runner(const config::Config& cfg, Env& env, std::shared_ptr<dist::DistContext> dist,
+               std::unique_ptr<Env> rank_env)
+    : dist_(std::move(dist)), rank_env_(std::move(rank_env)), cfg_(cfg), env_(env) {
+  if (dist_) {
+    rank_ = dist_->rank();
+    world_size_ = dist_->world_size();
+    stop_agreement_ = std::make_unique<dist::StopAgreement>(dist_);
+  }
   const Value* model_cfg = get(cfg_, "model");
   if (!model_cfg) throw Error("KeyError", "the config has no `model`");
   const Value* wd = get(cfg_, "work_dir");
@@ -97,7 +118,18 @@ Runner::Runner(const config::Config& cfg, Env& env) : cfg_(cfg), env_(env) {
 
   logger_ = std::make_unique<Logger>(
       "mmengine", parse_log_level(get_or(cfg_, "log_level", Value("INFO")).str()));
-  logger_->add_file(path_join(log_dir_, timestamp_ + ".log"));
+  // MMLogger: rank 0 logs to its file and the console; other ranks show errors
+  // only, and write files of their own only at DEBUG level.
+  std::string log_file = path_join(log_dir_, timestamp_ + ".log");
+  if (dist_ && logger_->level() <= LogLevel::Debug) {
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    log_file = path_join(log_dir_, timestamp_ + (host[0] ? "_" + std::string(host) : "") +
+                                       "_device" + std::to_string(dist_->local_rank()) + "_rank" +
+                                       std::to_string(rank_) + ".log");
+  }
+  if (rank_ == 0 || logger_->level() <= LogLevel::Debug) logger_->add_file(log_file);
+  logger_->set_console_errors_only(rank_ != 0);
   {
     std::ostringstream envinfo;
     envinfo << "\n------------------------------------------------------------\n"
@@ -108,8 +140,9 @@ Runner::Runner(const config::Config& cfg, Env& env) : cfg_(cfg), env_(env) {
             << "    intra-op threads: " << at::get_num_threads() << "\n"
             << "    seed: " << seed_ << "\n"
             << "    deterministic: " << (deterministic_ ? "True" : "False") << "\n"
-            << "    Distributed launcher: none\n    Distributed training: False\n    GPU number: "
-            << world_size_ << "\n"
+            << "    Distributed launcher: " << (dist_ ? dist_->launcher() : "none")
+            << "\n    Distributed training: " << (dist_ ? "True" : "False")
+            << "\n    GPU number: " << world_size_ << "\n"
             << "------------------------------------------------------------\n";
     logger_->info(envinfo.str());
     logger_->info("Config:\n" + cfg_.pretty_text());
@@ -148,17 +181,18 @@ void Runner::check_consistency() const {
 }
 
 void Runner::setup_env() {
-  std::string launcher = get_or(cfg_, "launcher", Value("none")).str();
-  if (launcher != "none")
-    throw Error("NotImplementedError", "launcher='" + launcher +
-                                           "': distributed training is not available yet in mmcpp "
-                                           "(planned: c10d with Gloo/NCCL); use launcher='none'");
-  timestamp_ = format_timestamp(env_.unix_time());
+  // The launcher was joined in from_cfg (mmcpp/engine/dist). Rank 0's clock
+  // names the run on every rank.
+  torch::Tensor now = torch::tensor({static_cast<std::int64_t>(env_.unix_time())}, torch::kLong);
+  dist::broadcast(dist_.get(), now, 0);
+  timestamp_ = format_timestamp(now.item<std::int64_t>());
   // Device: CUDA when LibTorch has it, else CPU; `device='cpu'` forces one.
   std::string dev = get_or(cfg_, "device", Value("auto")).str();
   if (dev == "auto")
-    device_ =
-        torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+    device_ = torch::cuda::is_available()
+                  ? torch::Device(torch::kCUDA,
+                                  static_cast<c10::DeviceIndex>(dist_ ? dist_->local_rank() : 0))
+                  : torch::Device(torch::kCPU);
   else
     device_ = torch::Device(dev);
 }
@@ -170,7 +204,7 @@ void Runner::set_randomness() {
   diff_rank_seed_ = dict_get(r, "diff_rank_seed", Value(false)).truthy();
   if (seed.is_none()) {
     std::random_device rd;
-    seed_ = rd() % (1u << 31);
+    seed_ = dist::sync_random_seed(dist_.get(), rd() % (1u << 31));
   } else {
     seed_ = static_cast<std::uint64_t>(seed.as_int());
   }
@@ -187,6 +221,7 @@ void Runner::build_model() {
       model_cfg.as_dict().set(Value("data_preprocessor"), *dp);
   model_ = engine::build_model(model_cfg);
   model_->to_device(device_);
+  if (dist_) wrapped_model_ = dist::prepare_model(cfg_, model_, dist_, *logger_);
 }
 
 void Runner::register_hook(std::shared_ptr<Hook> hook, const Value& priority) {
@@ -270,6 +305,15 @@ void Runner::dump_config() {
 std::shared_ptr<data::DataLoader> Runner::build_dataloader(const char* key, bool training) {
   const Value* cfg = get(cfg_, key);
   if (!cfg) return nullptr;
+  const Value* sampler = cfg->is_dict() ? cfg->as_dict().find("sampler") : nullptr;
+  if (diff_rank_seed_ && sampler && sampler->is_dict() && !sampler->as_dict().contains("seed")) {
+    // Every rank must shuffle alike to shard the dataset: the sampler keeps the
+    // seed before the rank was added (MMEngine: sync_random_seed()).
+    Value c = cfg->deep_copy();
+    c.as_dict().find("sampler")->as_dict().set(
+        Value("seed"), Value(static_cast<std::int64_t>(seed_ - static_cast<std::uint64_t>(rank_))));
+    return data::DataLoader::from_config(c, seed_, training, rank_, world_size_);
+  }
   return data::DataLoader::from_config(*cfg, seed_, training, rank_, world_size_);
 }
 
@@ -300,7 +344,12 @@ void Runner::request_stop(const std::string& reason) {
   if (train_loop_) train_loop_->request_stop();
 }
 
-bool Runner::stop_requested() const { return stop_ || g_stop_signal.load() != 0; }
+bool Runner::stop_requested() const {
+  if (stop_) return true;
+  // Distributed: every rank stops at the same iteration when any was signalled.
+  if (stop_agreement_) return stop_agreement_->poll(g_stop_signal.load(), iter()) != 0;
+  return g_stop_signal.load() != 0;
+}
 
 void Runner::build_train_components() {
   if (!get(cfg_, "train_cfg"))
@@ -387,6 +436,7 @@ void Runner::train() {
   loop_stage_ = "train";
   call_hook([&](Hook& h) { h.before_run(*this); });
   model_->init_weights();
+  dist::broadcast_model_state(dist_.get(), *model_);  // _init_model_weights
   load_or_resume();
   optim_wrapper_->initialize_count_status(train_loop_->iter(), train_loop_->max_iters());
 
@@ -401,10 +451,15 @@ void Runner::train() {
     }
   } restore{old_int, old_term};
 
-  train_loop_->run();
+  try {
+    train_loop_->run();
+  } catch (...) {
+    if (dist_) dist::rethrow_failure(*dist_, *logger_, std::current_exception());
+    throw;
+  }
 
   if (stop_requested() && train_loop_->iter() < train_loop_->max_iters()) {
-    int sig = g_stop_signal.load();
+    int sig = stop_agreement_ ? stop_agreement_->agreed() : g_stop_signal.load();
     std::string why = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : stop_reason_;
     if (sig != 0) {
       // Interrupted: leave a checkpoint that resumes exactly where we stopped.
@@ -413,6 +468,7 @@ void Runner::train() {
       save_checkpoint(work_dir_, name, true, true, /*by_epoch=*/true);
       interrupt_save_ = false;
       env_.write_file_atomic(path_join(work_dir_, "last_checkpoint"), path_join(work_dir_, name));
+      dist::barrier(dist_.get());  // no rank leaves before rank 0 has saved
       call_hook([&](Hook& h) { h.after_run(*this); });
       std::string msg = "Training stopped by " + why + " at epoch " +
                         std::to_string(train_loop_->epoch()) + ", iter " +
@@ -435,7 +491,12 @@ evaluation::Metrics Runner::val() {
                              evaluation::Evaluator::from_config(*cfg_.get("val_evaluator")));
   call_hook([&](Hook& h) { h.before_run(*this); });
   load_or_resume();
-  val_loop_->run();
+  try {
+    val_loop_->run();
+  } catch (...) {
+    if (dist_) dist::rethrow_failure(*dist_, *logger_, std::current_exception());
+    throw;
+  }
   call_hook([&](Hook& h) { h.after_run(*this); });
   return val_loop_->last_metrics();
 }
@@ -448,7 +509,12 @@ evaluation::Metrics Runner::test() {
                                evaluation::Evaluator::from_config(*cfg_.get("test_evaluator")));
   call_hook([&](Hook& h) { h.before_run(*this); });
   load_or_resume();
-  test_loop_->run();
+  try {
+    test_loop_->run();
+  } catch (...) {
+    if (dist_) dist::rethrow_failure(*dist_, *logger_, std::current_exception());
+    throw;
+  }
   call_hook([&](Hook& h) { h.after_run(*this); });
   return test_loop_->last_metrics();
 }
@@ -472,6 +538,8 @@ void Runner::load_or_resume() {
   } else if (resume.truthy()) {
     resume_from = load_from.str();
   }
+  // Rank 0 decides (its work_dir's last_checkpoint), every rank loads the same file.
+  resume_from = dist::broadcast_bytes(dist_.get(), resume_from, 0);
   if (!resume_from.empty()) {
     this->resume(resume_from);
   } else if (!load_from.is_none()) {
@@ -550,6 +618,7 @@ void Runner::resume(const std::string& path) {
 void Runner::save_checkpoint(const std::string& out_dir, const std::string& filename,
                              bool save_optimizer, bool save_param_scheduler, bool by_epoch,
                              std::optional<std::pair<std::int64_t, std::int64_t>> epoch_iter) {
+  if (rank_ != 0) return;  // master_only
   io::PyObject meta = io::PyObject::dict();
   std::int64_t ep = by_epoch ? epoch() + 1 : epoch();
   std::int64_t it = by_epoch ? iter() : iter() + 1;

@@ -27,6 +27,10 @@
 namespace mmcpp::io {
 class PyObject;
 }
+namespace mmcpp::dist {
+class DistContext;
+class StopAgreement;
+}  // namespace mmcpp::dist
 
 namespace mmcpp::engine {
 
@@ -53,6 +57,9 @@ class Runner {
   MessageHub& message_hub() { return message_hub_; }
   BaseModel& model() { return *model_; }
   std::shared_ptr<BaseModel> model_ptr() { return model_; }
+  // What the loops step: the distributed wrapper (MMDistributedDataParallel...)
+  // in a distributed run, else model().
+  BaseModel& wrapped_model() { return wrapped_model_ ? *wrapped_model_ : *model_; }
   OptimWrapper& optim_wrapper();
   bool has_optim_wrapper() const { return optim_wrapper_ != nullptr; }
   std::vector<std::shared_ptr<ParamScheduler>>& param_schedulers() { return param_schedulers_; }
@@ -81,6 +88,9 @@ class Runner {
   const torch::Device& device() const { return device_; }
   int rank() const { return rank_; }
   int world_size() const { return world_size_; }
+  // The process group of a distributed run (launcher != 'none'), else nullptr.
+  dist::DistContext* dist() const { return dist_.get(); }
+  const std::shared_ptr<dist::DistContext>& dist_ptr() const { return dist_; }
   Env& env() { return env_; }
   visualization::LocalVisBackend* vis_backend() { return vis_backend_.get(); }
   LogProcessor& log_processor() { return *log_processor_; }
@@ -114,7 +124,8 @@ class Runner {
   std::string hooks_table() const;
 
  private:
-  Runner(const config::Config& cfg, Env& env);
+  Runner(const config::Config& cfg, Env& env, std::shared_ptr<dist::DistContext> dist,
+         std::unique_ptr<Env> rank_env);
   void setup_env();
   void set_randomness();
   void build_model();
@@ -126,6 +137,10 @@ class Runner {
   void load_or_resume();
   void check_consistency() const;
 
+  // Distributed runs (mmcpp/engine/dist): declared first, destroyed last.
+  std::shared_ptr<dist::DistContext> dist_;
+  std::unique_ptr<Env> rank_env_;  // non-zero ranks: drops writes (rank 0 writes)
+  std::unique_ptr<dist::StopAgreement> stop_agreement_;
   config::Config cfg_;
   Env& env_;
   std::unique_ptr<Logger> logger_;
@@ -133,6 +148,7 @@ class Runner {
   std::shared_ptr<LogProcessor> log_processor_;
   std::shared_ptr<visualization::LocalVisBackend> vis_backend_;
   std::shared_ptr<BaseModel> model_;
+  std::shared_ptr<BaseModel> wrapped_model_;
   std::shared_ptr<OptimWrapper> optim_wrapper_;
   std::vector<std::shared_ptr<ParamScheduler>> param_schedulers_;
   // With an OptimWrapperDict: the schedulers of each wrapper by its name (MMEngine's
