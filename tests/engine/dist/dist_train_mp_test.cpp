@@ -286,6 +286,50 @@ TEST(DistTrainMultiProcess, TwoNodesTrainAndResume) {
   fs::remove_all(dir);
 }
 
+// A checkpoint resumes across world sizes: 1 process x batch 128 for 25
+// iterations, then 2 ranks x batch 64 to 50, and the other way round; both end
+// at the weights of 50 uninterrupted one-process iterations. auto_scale_lr
+// (base 128) must see world size x batch size = 128 in both (a 64 would halve
+// the LR and change the weights).
+TEST(DistTrainMultiProcess, ResumeAcrossWorldSizes) {
+  std::string dir = temp_dir("worlds");
+  const std::vector<std::string> scale = {"auto_scale_lr.base_batch_size=128",
+                                          "auto_scale_lr.enable=True"};
+  auto with = [&](std::vector<std::string> options) {
+    options.insert(options.end(), scale.begin(), scale.end());
+    return options;
+  };
+  run_ok(train_cmd(dir + "/single", with({})), {}, dir + "/single.log");
+  // 1 -> 2
+  run_ok(train_cmd(dir + "/up", with({"train_cfg.max_iters=25"})), {}, dir + "/up_first.log");
+  ASSERT_TRUE(fs::exists(dir + "/up/iter_25.pth")) << read_text(dir + "/up_first.log");
+  run_ok(dist_train_cmd(dir + "/up", 2, free_port(), with({"train_dataloader.batch_size=64"}),
+                        {"--resume"}),
+         {}, dir + "/up_resume.log");
+  std::string log = read_text(dir + "/up_resume.log");
+  EXPECT_NE(log.find("resumed epoch: 0, iter: 25"), std::string::npos) << log;
+  EXPECT_NE(log.find("the current batch size is 128. Scaling the original LR by 1.0."),
+            std::string::npos)
+      << log;
+  double up = max_relative_difference(dir + "/up/iter_50.pth", dir + "/single/iter_50.pth");
+  // 2 -> 1
+  run_ok(dist_train_cmd(dir + "/down", 2, free_port(),
+                        with({"train_dataloader.batch_size=64", "train_cfg.max_iters=25"})),
+         {}, dir + "/down_first.log");
+  ASSERT_TRUE(fs::exists(dir + "/down/iter_25.pth")) << read_text(dir + "/down_first.log");
+  auto resume = train_cmd(dir + "/down", with({}));
+  resume.push_back("--resume");
+  run_ok(resume, {}, dir + "/down_resume.log");
+  log = read_text(dir + "/down_resume.log");
+  EXPECT_NE(log.find("resumed epoch: 0, iter: 25"), std::string::npos) << log;
+  double down = max_relative_difference(dir + "/down/iter_50.pth", dir + "/single/iter_50.pth");
+  std::cout << "[ dist     ] resumed 1 -> 2 ranks: max relative weight difference " << up
+            << "; 2 -> 1: " << down << "\n";
+  EXPECT_LE(up, 1e-5);
+  EXPECT_LE(down, 1e-5);
+  fs::remove_all(dir);
+}
+
 // Killing one rank makes the other exit non-zero, naming the dead rank, well
 // within the configured collective timeout; dist-train says which rank died.
 TEST(DistTrainMultiProcess, KillingOneRankFailsTheOthers) {
