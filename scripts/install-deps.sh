@@ -18,12 +18,14 @@ done
 
 packages=(
   build-essential cmake ninja-build ccache
-  libtorch-dev libopencv-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
+  libtorch-dev libgloo-dev libopencv-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libopenblas0-pthread
   libplplot-dev plplot-driver-cairo pkg-config
   zlib1g-dev
   dataset-fashion-mnist
   clang-format
+  # Tests only: torchrun (PyTorch's launcher) starting mmcpp ranks.
+  python3-torch
 )
 test_packages=(python3-torch)
 ((with_test)) && packages+=("${test_packages[@]}")

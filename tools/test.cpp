@@ -12,6 +12,7 @@
 #include "mmcpp/core/env.h"
 #include "mmcpp/engine/runner/runner.h"
 #include "mmcpp/registry/config_check.h"
+#include "tools/local_rank.h"
 #include "tools/subcommand.h"
 
 namespace {
@@ -42,6 +43,7 @@ int test(const TestArgs& a) {
   mmcpp::registry::require_supported(cfg, check, "mmcpp test");
   auto runner = mmcpp::engine::Runner::from_cfg(cfg);
   auto metrics = runner->test();
+  if (runner->rank() != 0) return 0;  // rank 0 writes and prints the job's metrics
   Value out = Value::dict(false);
   for (const auto& [k, v] : metrics) out.as_dict().set(Value(k), Value(v));
   if (!a.out.empty()) {
@@ -64,7 +66,12 @@ mmcpp::tools::RunFn setup_test(CLI::App& sub) {
       ->expected(1, -1);
   sub.add_option("--launcher", a->launcher, "job launcher")
       ->check(CLI::IsMember({"none", "pytorch", "slurm", "mpi"}));
-  return [a] { return test(*a); };
+  auto local_rank = std::make_shared<int>(0);
+  mmcpp::tools::add_local_rank_option(sub, local_rank);
+  return [a, local_rank] {
+    mmcpp::tools::export_local_rank(*local_rank);
+    return test(*a);
+  };
 }
 
 }  // namespace

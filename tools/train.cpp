@@ -1,5 +1,6 @@
 // `mmcpp train CONFIG [--work-dir D] [--resume [CKPT]] [--amp] [--auto-scale-lr]
-// [--no-validate] [--cfg-options k=v ...] [--launcher none|pytorch|slurm]`:
+// [--no-validate] [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
+// [--local_rank N]`:
 // MMPretrain's tools/train.py.
 #include <iostream>
 #include <memory>
@@ -13,6 +14,7 @@
 #include "mmcpp/core/error.h"
 #include "mmcpp/engine/runner/runner.h"
 #include "mmcpp/registry/config_check.h"
+#include "tools/local_rank.h"
 #include "tools/subcommand.h"
 
 namespace {
@@ -107,6 +109,7 @@ int train(const TrainArgs& a) {
   // The "Resume with:" command after Ctrl-C repeats this command line.
   runner->set_command_line(mmcpp::tools::process_command_line());
   runner->train();
+  if (runner->rank() != 0) return 0;  // rank 0 reports for the job
 
   // Where everything went (the README's main job prints this).
   auto& hub = runner->message_hub();
@@ -148,8 +151,11 @@ mmcpp::tools::RunFn setup_train(CLI::App& sub) {
       ->expected(1, -1);
   sub.add_option("--launcher", a->launcher, "job launcher")
       ->check(CLI::IsMember({"none", "pytorch", "slurm", "mpi"}));
-  return [a, resume] {
+  auto local_rank = std::make_shared<int>(0);
+  mmcpp::tools::add_local_rank_option(sub, local_rank);
+  return [a, resume, local_rank] {
     a->resume_given = resume->count() > 0;
+    mmcpp::tools::export_local_rank(*local_rank);
     return train(*a);
   };
 }

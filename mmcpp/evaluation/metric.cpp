@@ -1,5 +1,6 @@
 #include "mmcpp/evaluation/metric.h"
 
+#include <algorithm>
 #include <set>
 
 #include "mmcpp/core/error.h"
@@ -120,10 +121,35 @@ std::shared_ptr<Evaluator> Evaluator::from_config(const Value& cfg) {
 }
 
 void Evaluator::process(const data::DataBatch& batch, const data::DataSamples& predictions) {
+  if (collector_) {
+    for (const auto& p : predictions) pending_.push_back(p->to(torch::kCPU));
+    batch_size_ = std::max(batch_size_, predictions.size());
+    return;
+  }
   for (const auto& m : metrics_) m->process_batch(batch, predictions);
 }
 
 Metrics Evaluator::evaluate(std::size_t size) {
+  if (!collector_) return evaluate_metrics(size);
+  data::DataSamples mine;
+  mine.swap(pending_);
+  std::optional<data::DataSamples> all = collector_->collect(mine, size);
+  Metrics result;
+  if (all) {
+    // The batches a single process would have fed: same order, same size.
+    for (std::size_t begin = 0; begin < all->size(); begin += batch_size_) {
+      data::DataBatch batch;
+      batch.data_samples.assign(
+          all->begin() + static_cast<std::ptrdiff_t>(begin),
+          all->begin() + static_cast<std::ptrdiff_t>(std::min(all->size(), begin + batch_size_)));
+      for (const auto& m : metrics_) m->process_batch(batch, batch.data_samples);
+    }
+    result = evaluate_metrics(size);
+  }
+  return collector_->broadcast(result);
+}
+
+Metrics Evaluator::evaluate_metrics(std::size_t size) {
   Metrics merged;
   std::set<std::string> seen;
   for (const auto& m : metrics_) {

@@ -55,6 +55,20 @@ class BaseMetric {
   config::Value dataset_meta_;
 };
 
+// How an Evaluator combines the predictions of the ranks of a distributed run
+// (mmcpp/engine/dist provides one; MMEngine's collect_results and
+// broadcast_object_list in BaseMetric.evaluate).
+class ResultCollector {
+ public:
+  virtual ~ResultCollector() = default;
+  // Every rank's predictions in dataset order, cut to `size` (the sampler's
+  // padding dropped), on rank 0; nullopt on the other ranks.
+  virtual std::optional<data::DataSamples> collect(const data::DataSamples& mine,
+                                                   std::size_t size) = 0;
+  // Rank 0's metrics on every rank.
+  virtual Metrics broadcast(const Metrics& metrics) = 0;
+};
+
 // Evaluator (mmengine/evaluator/evaluator.py): a list of metrics.
 class Evaluator {
  public:
@@ -67,9 +81,19 @@ class Evaluator {
   Metrics evaluate(std::size_t size);
   void set_dataset_meta(const config::Value& meta);
   const std::vector<std::shared_ptr<BaseMetric>>& metrics() const { return metrics_; }
+  // Distributed runs: process() keeps the predictions; evaluate() collects every
+  // rank's on rank 0, which feeds them to the metrics in dataset order, in
+  // batches of the loader's size, and broadcasts the result.
+  void set_collector(std::shared_ptr<ResultCollector> collector) {
+    collector_ = std::move(collector);
+  }
 
  private:
+  Metrics evaluate_metrics(std::size_t size);
   std::vector<std::shared_ptr<BaseMetric>> metrics_;
+  std::shared_ptr<ResultCollector> collector_;
+  data::DataSamples pending_;
+  std::size_t batch_size_ = 1;
 };
 
 }  // namespace mmcpp::evaluation

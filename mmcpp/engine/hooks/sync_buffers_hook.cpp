@@ -1,7 +1,7 @@
 // SyncBuffersHook (mmengine/hooks/sync_buffer_hook.py).
 #include "mmcpp/engine/hooks/sync_buffers_hook.h"
 
-#include "mmcpp/core/error.h"
+#include "mmcpp/engine/dist/dist.h"
 #include "mmcpp/engine/runner/runner.h"
 #include "mmcpp/registry/root.h"
 
@@ -12,12 +12,11 @@ std::shared_ptr<SyncBuffersHook> SyncBuffersHook::from_config(registry::BuildArg
 }
 
 void SyncBuffersHook::all_reduce_buffers(Runner& runner) {
-  // all_reduce_params(model.buffers(), op='mean') needs the c10d process group
-  // (mmcpp/engine/dist), which this hook cannot reach yet: fail loudly rather
-  // than let ranks silently diverge.
-  throw Error("NotImplementedError",
-              "SyncBuffersHook: averaging buffers over " + std::to_string(runner.world_size()) +
-                  " ranks needs the distributed all-reduce, which is not available yet");
+  // all_reduce_params(runner.model.buffers(), op='mean').
+  std::vector<torch::Tensor> buffers;
+  for (const auto& b : runner.model().buffers())
+    if (b.defined()) buffers.push_back(b);
+  dist::all_reduce_params(runner.dist(), buffers, dist::ReduceOp::Mean);
 }
 
 void SyncBuffersHook::before_val_epoch(Runner& runner) {

@@ -1,6 +1,7 @@
 // SyncBuffersHook (mmengine/hooks/sync_buffer_hook.py): averages the model's
 // buffers (BatchNorm running stats) over all ranks after each train epoch and
-// before validation. Nothing to do when not distributed.
+// before validation (one coalesced all-reduce per dtype through the Runner's
+// process group). Nothing to do when not distributed.
 #pragma once
 
 #include <memory>

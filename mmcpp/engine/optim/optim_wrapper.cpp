@@ -14,6 +14,7 @@
 #include <set>
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/engine/dist/no_sync.h"
 #include "mmcpp/engine/optim/optim_wrapper_constructor.h"
 #include "mmcpp/engine/optim/options.h"
 #include "mmcpp/engine/optim/param_state.h"
@@ -186,10 +187,11 @@ bool OptimWrapper::should_sync() const {
   return (inner_count_ + 1) % accumulative_counts_ == 0 || inner_count_ + 1 == max_counts_;
 }
 
-std::unique_ptr<OptimContext> OptimWrapper::optim_context(torch::nn::Module& /*model*/) {
+std::unique_ptr<OptimContext> OptimWrapper::optim_context(torch::nn::Module& model) {
   // MMEngine enters model.no_sync() when !should_sync() and the model has it
-  // (DistributedDataParallel). Models here are never DDP-wrapped modules, so, as
-  // for MMEngine's non-distributed models, the context is empty.
+  // (the distributed wrappers of mmcpp/engine/dist).
+  if (!should_sync())
+    if (auto* wrapper = dynamic_cast<dist::NoSyncModel*>(&model)) return wrapper->no_sync();
   return std::make_unique<OptimContext>();
 }
 

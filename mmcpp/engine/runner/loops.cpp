@@ -8,6 +8,7 @@
 
 #include "mmcpp/core/error.h"
 #include "mmcpp/engine/runner/amp.h"
+#include "mmcpp/engine/dist/dist.h"
 #include "mmcpp/engine/runner/runner.h"
 #include "mmcpp/engine/runner/torch_errors.h"
 #include "mmcpp/registry/root.h"
@@ -81,7 +82,7 @@ void TrainLoop::run_iter(std::int64_t batch_idx, const data::DataBatch& batch) {
   runner_.call_hook([&](Hook& h) { h.before_train_iter(runner_, batch_idx, &batch); });
   NamedTensors outputs;
   try {
-    outputs = runner_.model().train_step(batch, runner_.optim_wrapper());
+    outputs = runner_.wrapped_model().train_step(batch, runner_.optim_wrapper());
   } catch (const c10::Error& e) {
     rethrow_torch_error(e, runner_.model_name() + ".train_step");
   }
@@ -218,7 +219,7 @@ bool run_eval_loop(Runner& runner, data::DataLoader& loader, evaluation::Evaluat
       // MMEngine: `with autocast(enabled=self.fp16)` around the step.
       std::optional<Autocast> autocast;
       if (fp16) autocast.emplace(device_type);
-      return kVal ? runner.model().val_step(batch) : runner.model().test_step(batch);
+      return kVal ? runner.wrapped_model().val_step(batch) : runner.wrapped_model().test_step(batch);
     });
     with_component("evaluator", [&] { evaluator.process(batch, outputs); });
     if constexpr (kVal)
@@ -243,6 +244,7 @@ ValLoop::ValLoop(Runner& runner, std::shared_ptr<data::DataLoader> loader,
                  std::shared_ptr<evaluation::Evaluator> evaluator, bool fp16)
     : BaseLoop(runner, std::move(loader)), evaluator_(std::move(evaluator)), fp16_(fp16) {
   evaluator_->set_dataset_meta(dataloader_->dataset().metainfo());
+  if (runner.dist()) evaluator_->set_collector(dist::make_result_collector(runner.dist_ptr()));
 }
 
 void ValLoop::run() {
@@ -266,6 +268,7 @@ TestLoop::TestLoop(Runner& runner, std::shared_ptr<data::DataLoader> loader,
                    std::shared_ptr<evaluation::Evaluator> evaluator, bool fp16)
     : BaseLoop(runner, std::move(loader)), evaluator_(std::move(evaluator)), fp16_(fp16) {
   evaluator_->set_dataset_meta(dataloader_->dataset().metainfo());
+  if (runner.dist()) evaluator_->set_collector(dist::make_result_collector(runner.dist_ptr()));
 }
 
 void TestLoop::run() {

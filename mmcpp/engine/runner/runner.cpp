@@ -5,11 +5,16 @@
 #include <torch/utils.h>
 #include <torch/version.h>
 
+#include <unistd.h>
+
 #include <random>
 #include <sstream>
 
 #include "mmcpp/core/error.h"
 #include "mmcpp/core/version.h"
+#include "mmcpp/engine/dist/dist.h"
+#include "mmcpp/engine/dist/dist_context.h"
+#include "mmcpp/engine/dist/runner_setup.h"
 #include "mmcpp/engine/optim/optim_wrapper_dict.h"
 #include "mmcpp/engine/runner/checkpoint.h"
 #include "mmcpp/engine/runner/interrupt_guard.h"
@@ -49,7 +54,16 @@ Value dict_get(const Value& d, const char* key, Value dflt = Value()) {
 }  // namespace
 
 std::unique_ptr<Runner> Runner::from_cfg(const config::Config& cfg, Env& env) {
-  return std::unique_ptr<Runner>(new Runner(cfg, env));
+  // A distributed launch is checked and joined before anything is written; only
+  // rank 0 writes (the other ranks' Env drops writes).
+  std::string notes;
+  std::shared_ptr<dist::DistContext> group = dist::init_from_config(cfg, &notes);
+  std::unique_ptr<Env> rank_env;
+  if (group && group->rank() != 0) rank_env = dist::master_only_env(env);
+  Env& used = rank_env ? *rank_env : env;
+  std::unique_ptr<Runner> runner(new Runner(cfg, used, std::move(group), std::move(rank_env)));
+  if (!notes.empty()) runner->logger().warning(notes);
+  return runner;
 }
 
 Runner::~Runner() {
@@ -60,7 +74,14 @@ Runner::~Runner() {
   }
 }
 
-Runner::Runner(const config::Config& cfg, Env& env) : cfg_(cfg), env_(env) {
+Runner::Runner(const config::Config& cfg, Env& env, std::shared_ptr<dist::DistContext> dist,
+               std::unique_ptr<Env> rank_env)
+    : dist_(std::move(dist)), rank_env_(std::move(rank_env)), cfg_(cfg), env_(env) {
+  if (dist_) {
+    rank_ = dist_->rank();
+    world_size_ = dist_->world_size();
+    stop_agreement_ = std::make_unique<dist::StopAgreement>(dist_);
+  }
   const Value* model_cfg = get(cfg_, "model");
   if (!model_cfg) throw Error("KeyError", "the config has no `model`");
   const Value* wd = get(cfg_, "work_dir");
@@ -96,7 +117,18 @@ Runner::Runner(const config::Config& cfg, Env& env) : cfg_(cfg), env_(env) {
 
   logger_ = std::make_shared<Logger>(
       "mmengine", parse_log_level(get_or(cfg_, "log_level", Value("INFO")).str()));
-  logger_->add_file(path_join(log_dir_, timestamp_ + ".log"));
+  // MMLogger: rank 0 logs to its file and the console; other ranks show errors
+  // only, and write files of their own only at DEBUG level.
+  std::string log_file = path_join(log_dir_, timestamp_ + ".log");
+  if (dist_ && logger_->level() <= LogLevel::Debug) {
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    log_file = path_join(log_dir_, timestamp_ + (host[0] ? "_" + std::string(host) : "") +
+                                       "_device" + std::to_string(dist_->local_rank()) + "_rank" +
+                                       std::to_string(rank_) + ".log");
+  }
+  if (rank_ == 0 || logger_->level() <= LogLevel::Debug) logger_->add_file(log_file);
+  logger_->set_console_errors_only(rank_ != 0);
   logger_scope_ = std::make_unique<CurrentLoggerScope>(logger_);
   {
     std::ostringstream envinfo;
@@ -108,8 +140,9 @@ Runner::Runner(const config::Config& cfg, Env& env) : cfg_(cfg), env_(env) {
             << "    intra-op threads: " << at::get_num_threads() << "\n"
             << "    seed: " << seed_ << "\n"
             << "    deterministic: " << (deterministic_ ? "True" : "False") << "\n"
-            << "    Distributed launcher: none\n    Distributed training: False\n    GPU number: "
-            << world_size_ << "\n"
+            << "    Distributed launcher: " << (dist_ ? dist_->launcher() : "none")
+            << "\n    Distributed training: " << (dist_ ? "True" : "False")
+            << "\n    GPU number: " << world_size_ << "\n"
             << "------------------------------------------------------------\n";
     logger_->info(envinfo.str());
     logger_->info("Config:\n" + cfg_.pretty_text());
@@ -148,17 +181,18 @@ void Runner::check_consistency() const {
 }
 
 void Runner::setup_env() {
-  std::string launcher = get_or(cfg_, "launcher", Value("none")).str();
-  if (launcher != "none")
-    throw Error("NotImplementedError", "launcher='" + launcher +
-                                           "': distributed training is not available yet in mmcpp "
-                                           "(planned: c10d with Gloo/NCCL); use launcher='none'");
-  timestamp_ = format_timestamp(env_.unix_time());
+  // The launcher was joined in from_cfg (mmcpp/engine/dist). Rank 0's clock
+  // names the run on every rank.
+  torch::Tensor now = torch::tensor({static_cast<std::int64_t>(env_.unix_time())}, torch::kLong);
+  dist::broadcast(dist_.get(), now, 0);
+  timestamp_ = format_timestamp(now.item<std::int64_t>());
   // Device: CUDA when LibTorch has it, else CPU; `device='cpu'` forces one.
   std::string dev = get_or(cfg_, "device", Value("auto")).str();
   if (dev == "auto")
-    device_ =
-        torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+    device_ = torch::cuda::is_available()
+                  ? torch::Device(torch::kCUDA,
+                                  static_cast<c10::DeviceIndex>(dist_ ? dist_->local_rank() : 0))
+                  : torch::Device(torch::kCPU);
   else
     device_ = torch::Device(dev);
 }
@@ -170,7 +204,7 @@ void Runner::set_randomness() {
   diff_rank_seed_ = dict_get(r, "diff_rank_seed", Value(false)).truthy();
   if (seed.is_none()) {
     std::random_device rd;
-    seed_ = rd() % (1u << 31);
+    seed_ = dist::sync_random_seed(dist_.get(), rd() % (1u << 31));
   } else {
     seed_ = static_cast<std::uint64_t>(seed.as_int());
   }
@@ -189,6 +223,7 @@ void Runner::build_model() {
   model_->to_device(device_);
   const Value* type = model_cfg.is_dict() ? model_cfg.as_dict().find("type") : nullptr;
   model_name_ = type && type->is_str() ? type->as_str() : model_->name();
+  if (dist_) wrapped_model_ = dist::prepare_model(cfg_, model_, dist_, *logger_);
 }
 
 void Runner::register_hook(std::shared_ptr<Hook> hook, const Value& priority) {
@@ -272,8 +307,21 @@ void Runner::dump_config() {
 std::shared_ptr<data::DataLoader> Runner::build_dataloader(const char* key, bool training) {
   const Value* cfg = get(cfg_, key);
   if (!cfg) return nullptr;
-  auto loader = data::DataLoader::from_config(*cfg, seed_, training, rank_, world_size_);
-  loader->set_stop_request(&stop_);
+  const Value* sampler = cfg->is_dict() ? cfg->as_dict().find("sampler") : nullptr;
+  std::shared_ptr<data::DataLoader> loader;
+  if (diff_rank_seed_ && sampler && sampler->is_dict() && !sampler->as_dict().contains("seed")) {
+    // Every rank must shuffle alike to shard the dataset: the sampler keeps the
+    // seed before the rank was added (MMEngine: sync_random_seed()).
+    Value c = cfg->deep_copy();
+    c.as_dict().find("sampler")->as_dict().set(
+        Value("seed"), Value(static_cast<std::int64_t>(seed_ - static_cast<std::uint64_t>(rank_))));
+    loader = data::DataLoader::from_config(c, seed_, training, rank_, world_size_);
+  } else {
+    loader = data::DataLoader::from_config(*cfg, seed_, training, rank_, world_size_);
+  }
+  // A waiting loader gives up on a stop request. Not in a distributed run: there
+  // every rank must stop at the same iteration, which the loops agree on.
+  if (!dist_) loader->set_stop_request(&stop_);
   return loader;
 }
 
@@ -299,6 +347,15 @@ std::int64_t Runner::max_epochs() const { return train_loop_ ? train_loop_->max_
 std::int64_t Runner::max_iters() const { return train_loop_ ? train_loop_->max_iters() : 0; }
 
 void Runner::request_stop(const std::string& reason) { stop_.request(reason); }
+
+bool Runner::stop_requested() const {
+  if (!stop_agreement_) return stop_.requested();
+  // Distributed: every rank stops at the same iteration when any was signalled
+  // (a hook's request is taken alike on every rank from the same synced metrics).
+  int agreed = stop_agreement_->poll(stop_.signal(), iter());
+  if (agreed != 0 && stop_.signal() == 0) stop_.request_by_signal(agreed);
+  return agreed != 0 || stop_.requested();
+}
 
 void Runner::build_train_components() {
   if (!get(cfg_, "train_cfg"))
@@ -386,11 +443,17 @@ void Runner::train() {
   loop_stage_ = "train";
   call_hook([&](Hook& h) { h.before_run(*this); });
   model_->init_weights();
+  dist::broadcast_model_state(dist_.get(), *model_);  // _init_model_weights
   load_or_resume();
   optim_wrapper_->initialize_count_status(train_loop_->iter(), train_loop_->max_iters());
 
   InterruptGuard guard(stop_);
-  train_loop_->run();
+  try {
+    train_loop_->run();
+  } catch (...) {
+    if (dist_) dist::rethrow_failure(*dist_, *logger_, std::current_exception());
+    throw;
+  }
 
   // An epoch-based run stopped after its last iteration but before that
   // epoch's end (after_train_epoch: checkpoint, scheduler step) is not done.
@@ -402,6 +465,7 @@ void Runner::train() {
     if (!finished) {
       // Leave a checkpoint that resumes exactly where we stopped.
       std::string path = save_interrupt_checkpoint();
+      dist::barrier(dist_.get());  // no rank leaves before rank 0 has saved
       msg = "Training stopped by " + stop_.reason() + " at epoch " +
             std::to_string(train_loop_->epoch()) + ", iter " + std::to_string(train_loop_->iter()) +
             ". Saved " + path + ". Resume with: " + resume_command(path);
@@ -439,7 +503,12 @@ evaluation::Metrics Runner::val() {
   call_hook([&](Hook& h) { h.before_run(*this); });
   load_or_resume();
   InterruptGuard guard(stop_);
-  val_loop_->run();
+  try {
+    val_loop_->run();
+  } catch (...) {
+    if (dist_) dist::rethrow_failure(*dist_, *logger_, std::current_exception());
+    throw;
+  }
   call_hook([&](Hook& h) { h.after_run(*this); });
   if (val_loop_->interrupted()) return interrupted_evaluation(*this, "Validation");
   return val_loop_->last_metrics();
@@ -455,7 +524,12 @@ evaluation::Metrics Runner::test() {
   call_hook([&](Hook& h) { h.before_run(*this); });
   load_or_resume();
   InterruptGuard guard(stop_);
-  test_loop_->run();
+  try {
+    test_loop_->run();
+  } catch (...) {
+    if (dist_) dist::rethrow_failure(*dist_, *logger_, std::current_exception());
+    throw;
+  }
   call_hook([&](Hook& h) { h.after_run(*this); });
   if (test_loop_->interrupted()) return interrupted_evaluation(*this, "Testing");
   return test_loop_->last_metrics();
@@ -480,6 +554,8 @@ void Runner::load_or_resume() {
   } else if (resume.truthy()) {
     resume_from = load_from.str();
   }
+  // Rank 0 decides (its work_dir's last_checkpoint), every rank loads the same file.
+  resume_from = dist::broadcast_bytes(dist_.get(), resume_from, 0);
   if (!resume_from.empty()) {
     this->resume(resume_from);
   } else if (!load_from.is_none()) {

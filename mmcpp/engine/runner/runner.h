@@ -28,6 +28,10 @@
 namespace mmcpp::io {
 class PyObject;
 }
+namespace mmcpp::dist {
+class DistContext;
+class StopAgreement;
+}  // namespace mmcpp::dist
 
 namespace mmcpp::engine {
 
@@ -54,6 +58,9 @@ class Runner {
   MessageHub& message_hub() { return message_hub_; }
   BaseModel& model() { return *model_; }
   std::shared_ptr<BaseModel> model_ptr() { return model_; }
+  // What the loops step: the distributed wrapper (MMDistributedDataParallel...)
+  // in a distributed run, else model().
+  BaseModel& wrapped_model() { return wrapped_model_ ? *wrapped_model_ : *model_; }
   OptimWrapper& optim_wrapper();
   bool has_optim_wrapper() const { return optim_wrapper_ != nullptr; }
   std::vector<std::shared_ptr<ParamScheduler>>& param_schedulers() { return param_schedulers_; }
@@ -82,6 +89,9 @@ class Runner {
   const torch::Device& device() const { return device_; }
   int rank() const { return rank_; }
   int world_size() const { return world_size_; }
+  // The process group of a distributed run (launcher != 'none'), else nullptr.
+  dist::DistContext* dist() const { return dist_.get(); }
+  const std::shared_ptr<dist::DistContext>& dist_ptr() const { return dist_; }
   Env& env() { return env_; }
   visualization::LocalVisBackend* vis_backend() { return vis_backend_.get(); }
   LogProcessor& log_processor() { return *log_processor_; }
@@ -93,7 +103,7 @@ class Runner {
   // val() or test() runs (then the run ends with a resumable checkpoint and a
   // KeyboardInterrupt). Reset when train(), val() or test() starts.
   void request_stop(const std::string& reason);
-  bool stop_requested() const { return stop_.requested(); }
+  bool stop_requested() const;
   // Stopped by a signal (not by a hook or code).
   bool interrupted() const { return stop_.signal() != 0; }
   const StopRequest& stop_request() const { return stop_; }
@@ -145,7 +155,8 @@ class Runner {
   std::string hooks_table() const;
 
  private:
-  Runner(const config::Config& cfg, Env& env);
+  Runner(const config::Config& cfg, Env& env, std::shared_ptr<dist::DistContext> dist,
+         std::unique_ptr<Env> rank_env);
   void setup_env();
   void set_randomness();
   void build_model();
@@ -163,6 +174,10 @@ class Runner {
   // The run seed into the dataloaders (and the samplers seeded from it).
   void propagate_seed();
 
+  // Distributed runs (mmcpp/engine/dist): declared first, destroyed last.
+  std::shared_ptr<dist::DistContext> dist_;
+  std::unique_ptr<Env> rank_env_;  // non-zero ranks: drops writes (rank 0 writes)
+  std::unique_ptr<dist::StopAgreement> stop_agreement_;
   config::Config cfg_;
   Env& env_;
   std::shared_ptr<Logger> logger_;
@@ -172,6 +187,7 @@ class Runner {
   std::shared_ptr<LogProcessor> log_processor_;
   std::shared_ptr<visualization::LocalVisBackend> vis_backend_;
   std::shared_ptr<BaseModel> model_;
+  std::shared_ptr<BaseModel> wrapped_model_;
   std::shared_ptr<OptimWrapper> optim_wrapper_;
   std::vector<std::shared_ptr<ParamScheduler>> param_schedulers_;
   // With an OptimWrapperDict: the schedulers of each wrapper by its name (MMEngine's
@@ -194,7 +210,8 @@ class Runner {
   bool resuming_ = false;
   std::string model_name_;
   std::vector<std::string> command_line_;
-  StopRequest stop_;
+  // mutable: a distributed stop_requested() records the signal the ranks agreed on.
+  mutable StopRequest stop_;
 };
 
 }  // namespace mmcpp::engine

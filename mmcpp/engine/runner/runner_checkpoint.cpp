@@ -145,6 +145,7 @@ void Runner::resume(const std::string& path) {
 void Runner::save_checkpoint(const std::string& out_dir, const std::string& filename,
                              bool save_optimizer, bool save_param_scheduler, bool by_epoch,
                              std::optional<std::pair<std::int64_t, std::int64_t>> epoch_iter) {
+  if (rank_ != 0) return;  // master_only
   io::PyObject meta = io::PyObject::dict();
   std::int64_t ep = by_epoch ? epoch() + 1 : epoch();
   std::int64_t it = by_epoch ? iter() : iter() + 1;
