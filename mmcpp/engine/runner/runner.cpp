@@ -349,9 +349,9 @@ void Runner::build_train_components() {
     }
   }
   if (get(cfg_, "val_cfg")) {
-    val_loader_ = build_dataloader("val_dataloader", false);
-    val_loop_ = build_val_loop(*this, *cfg_.get("val_cfg"), val_loader_,
-                               evaluation::Evaluator::from_config(*cfg_.get("val_evaluator")));
+    val_loop_ = build_val_loop(*this, *cfg_.get("val_cfg"), *cfg_.get("val_dataloader"),
+                               *cfg_.get("val_evaluator"));
+    val_loader_ = val_loop_->dataloader_ptr();
   }
 }
 
@@ -430,9 +430,9 @@ void Runner::train() {
 evaluation::Metrics Runner::val() {
   if (!get(cfg_, "val_cfg"))
     throw Error("RuntimeError", "val() needs val_dataloader, val_cfg and val_evaluator");
-  val_loader_ = build_dataloader("val_dataloader", false);
-  val_loop_ = build_val_loop(*this, *cfg_.get("val_cfg"), val_loader_,
-                             evaluation::Evaluator::from_config(*cfg_.get("val_evaluator")));
+  val_loop_ = build_val_loop(*this, *cfg_.get("val_cfg"), *cfg_.get("val_dataloader"),
+                             *cfg_.get("val_evaluator"));
+  val_loader_ = val_loop_->dataloader_ptr();
   call_hook([&](Hook& h) { h.before_run(*this); });
   load_or_resume();
   val_loop_->run();
@@ -443,9 +443,9 @@ evaluation::Metrics Runner::val() {
 evaluation::Metrics Runner::test() {
   if (!get(cfg_, "test_cfg"))
     throw Error("RuntimeError", "test() needs test_dataloader, test_cfg and test_evaluator");
-  test_loader_ = build_dataloader("test_dataloader", false);
-  test_loop_ = build_test_loop(*this, *cfg_.get("test_cfg"), test_loader_,
-                               evaluation::Evaluator::from_config(*cfg_.get("test_evaluator")));
+  test_loop_ = build_test_loop(*this, *cfg_.get("test_cfg"), *cfg_.get("test_dataloader"),
+                               *cfg_.get("test_evaluator"));
+  test_loader_ = test_loop_->dataloader_ptr();
   call_hook([&](Hook& h) { h.before_run(*this); });
   load_or_resume();
   test_loop_->run();

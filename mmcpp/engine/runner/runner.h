@@ -61,7 +61,8 @@ class Runner {
   data::DataLoader* train_dataloader();
   data::DataLoader* val_dataloader();
   data::DataLoader* test_dataloader();
-  ValLoop* val_loop() { return val_loop_.get(); }
+  EvalLoop* val_loop() { return val_loop_.get(); }
+  EvalLoop* test_loop() { return test_loop_.get(); }
   // The loop currently running: "train", "val" or "test" (RuntimeInfoHook logs it).
   const std::string& loop_stage() const { return loop_stage_; }
   void set_loop_stage(const std::string& stage) { loop_stage_ = stage; }
@@ -140,8 +141,8 @@ class Runner {
   std::vector<std::pair<std::string, std::vector<std::shared_ptr<ParamScheduler>>>>
       named_param_schedulers_;
   std::shared_ptr<TrainLoop> train_loop_;
-  std::shared_ptr<ValLoop> val_loop_;
-  std::shared_ptr<TestLoop> test_loop_;
+  std::shared_ptr<EvalLoop> val_loop_;
+  std::shared_ptr<EvalLoop> test_loop_;
   std::vector<std::shared_ptr<Hook>> hooks_;
   std::shared_ptr<data::DataLoader> train_loader_, val_loader_, test_loader_;
 
