@@ -11,6 +11,7 @@ packages=(
   libplplot-dev plplot-driver-cairo pkg-config
   zlib1g-dev
   dataset-fashion-mnist
+  python3-skimage
   clang-format
 )
 
