@@ -23,6 +23,7 @@ packages=(
   libplplot-dev plplot-driver-cairo pkg-config
   zlib1g-dev
   dataset-fashion-mnist
+  python3-skimage
   clang-format
   # Tests only: torchrun (PyTorch's launcher) starting mmcpp ranks.
   python3-torch

@@ -13,6 +13,7 @@
 #include "mmcpp/engine/runner/runner.h"
 #include "mmcpp/registry/config_check.h"
 #include "tools/local_rank.h"
+#include "tools/metrics_table.h"
 #include "tools/subcommand.h"
 
 namespace {
@@ -51,6 +52,10 @@ int test(const TestArgs& a) {
     std::cout << "results have been saved at " << a.out << "\n";
   }
   for (const auto& [k, v] : metrics) std::cout << k << ": " << mmcpp::config::float_repr(v) << "\n";
+  // MMagic configs test several datasets at once (Set5/PSNR, Set14/PSNR, ...).
+  const Value* scope = cfg.get("default_scope");
+  if (scope && scope->is_str() && scope->as_str() == "mmagic")
+    std::cout << "\n" << mmcpp::tools::metrics_table(metrics);
   return 0;
 }
 

@@ -47,8 +47,8 @@ void IterTimerHook::after_iter(Runner& runner, std::int64_t batch_idx, const std
     iter = runner.iter();
     max_iters = runner.max_iters();
   } else {
-    data::DataLoader* loader = mode == "val" ? runner.val_dataloader() : runner.test_dataloader();
-    if (loader != nullptr) len = static_cast<std::int64_t>(loader->num_batches());
+    EvalLoop* loop = mode == "val" ? runner.val_loop() : runner.test_loop();
+    if (loop != nullptr) len = loop->total_length();
   }
   record_after_iter(runner.message_hub(), mode, batch_idx, iter, max_iters, len,
                     runner.env().monotonic_seconds());

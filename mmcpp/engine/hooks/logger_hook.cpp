@@ -165,8 +165,8 @@ void LoggerHook::after_test_iter(Runner& runner, std::int64_t batch_idx, const d
 }
 
 void LoggerHook::after_val_epoch(Runner& runner, const evaluation::Metrics&) {
-  data::DataLoader* loader = runner.val_dataloader();
-  std::int64_t len = loader != nullptr ? static_cast<std::int64_t>(loader->num_batches()) : 0;
+  EvalLoop* loop = runner.val_loop();
+  std::int64_t len = loop != nullptr ? loop->total_length() : 0;
   auto [tag, log_str] = runner.log_processor().get_log_after_epoch(runner, len, "val");
   runner.logger().info(log_str);
   // step: the epoch (or iter) of the train loop; 0 when validating alone.
@@ -176,8 +176,8 @@ void LoggerHook::after_val_epoch(Runner& runner, const evaluation::Metrics&) {
 }
 
 void LoggerHook::after_test_epoch(Runner& runner, const evaluation::Metrics&) {
-  data::DataLoader* loader = runner.test_dataloader();
-  std::int64_t len = loader != nullptr ? static_cast<std::int64_t>(loader->num_batches()) : 0;
+  EvalLoop* loop = runner.test_loop();
+  std::int64_t len = loop != nullptr ? loop->total_length() : 0;
   auto [tag, log_str] = runner.log_processor().get_log_after_epoch(runner, len, "test");
   runner.logger().info(log_str);
   runner.env().make_dirs(runner.log_dir());

@@ -382,10 +382,12 @@ LogProcessor::RunState run_state(Runner& runner, const std::string& mode, bool w
     s.max_epochs = runner.max_epochs();
     s.max_iters = runner.max_iters();
   }
-  data::DataLoader* loader = mode == "train" ? runner.train_dataloader()
-                             : mode == "val" ? runner.val_dataloader()
-                                             : runner.test_dataloader();
-  if (loader != nullptr) s.dataloader_len = static_cast<std::int64_t>(loader->num_batches());
+  if (mode == "train") {
+    if (data::DataLoader* loader = runner.train_dataloader())
+      s.dataloader_len = static_cast<std::int64_t>(loader->num_batches());
+  } else if (EvalLoop* loop = mode == "val" ? runner.val_loop() : runner.test_loop()) {
+    s.dataloader_len = loop->total_length();
+  }
   // As MMEngine: whenever CUDA is available (current device unless the model's has an index).
   if (with_memory) {
     const torch::Device& d = runner.device();

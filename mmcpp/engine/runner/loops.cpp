@@ -31,12 +31,7 @@ std::vector<std::pair<std::int64_t, std::int64_t>> parse_dynamic_intervals(regis
   return out;
 }
 
-Runner& runner_of(registry::BuildArgs& a) {
-  Runner** r = a.object<Runner*>("runner");
-  if (!r || !*r)
-    throw Error("TypeError", a.component() + " must be built by a Runner (no runner given)");
-  return **r;
-}
+Runner& runner_of(registry::BuildArgs& a) { return loop_runner(a); }
 
 std::shared_ptr<data::DataLoader> loader_of(registry::BuildArgs& a) {
   auto* l = a.object<std::shared_ptr<data::DataLoader>>("dataloader");
@@ -44,13 +39,32 @@ std::shared_ptr<data::DataLoader> loader_of(registry::BuildArgs& a) {
   return *l;
 }
 
-std::shared_ptr<evaluation::Evaluator> evaluator_of(registry::BuildArgs& a) {
-  auto* e = a.object<std::shared_ptr<evaluation::Evaluator>>("evaluator");
-  if (!e || !*e) throw Error("TypeError", a.component() + " needs an evaluator");
-  return *e;
+}  // namespace
+
+Runner& loop_runner(registry::BuildArgs& a) {
+  Runner** r = a.object<Runner*>("runner");
+  if (!r || !*r)
+    throw Error("TypeError", a.component() + " must be built by a Runner (no runner given)");
+  return **r;
 }
 
-}  // namespace
+std::shared_ptr<data::DataLoader> build_eval_dataloader(Runner& runner, const config::Value& cfg) {
+  return runner.make_dataloader(cfg, false);
+}
+
+std::shared_ptr<data::DataLoader> loop_dataloader(registry::BuildArgs& a) {
+  if (auto* l = a.object<std::shared_ptr<data::DataLoader>>("dataloader"); l && *l) return *l;
+  if (auto* c = a.object<config::Value>("dataloader_cfg"); c && !c->is_none())
+    return build_eval_dataloader(loop_runner(a), *c);
+  throw Error("TypeError", a.component() + " needs a dataloader");
+}
+
+std::shared_ptr<evaluation::Evaluator> loop_evaluator(registry::BuildArgs& a) {
+  if (auto* e = a.object<std::shared_ptr<evaluation::Evaluator>>("evaluator"); e && *e) return *e;
+  if (auto* c = a.object<config::Value>("evaluator_cfg"); c && !c->is_none())
+    return evaluation::Evaluator::from_config(*c);
+  throw Error("TypeError", a.component() + " needs an evaluator");
+}
 
 // ---------------------------------------------------------------- TrainLoop
 
@@ -242,7 +256,7 @@ bool run_eval_loop(Runner& runner, data::DataLoader& loader, evaluation::Evaluat
 
 ValLoop::ValLoop(Runner& runner, std::shared_ptr<data::DataLoader> loader,
                  std::shared_ptr<evaluation::Evaluator> evaluator, bool fp16)
-    : BaseLoop(runner, std::move(loader)), evaluator_(std::move(evaluator)), fp16_(fp16) {
+    : EvalLoop(runner, std::move(loader)), evaluator_(std::move(evaluator)), fp16_(fp16) {
   evaluator_->set_dataset_meta(dataloader_->dataset().metainfo());
   if (runner.dist()) evaluator_->set_collector(dist::make_result_collector(runner.dist_ptr()));
 }
@@ -266,7 +280,7 @@ void ValLoop::run() {
 
 TestLoop::TestLoop(Runner& runner, std::shared_ptr<data::DataLoader> loader,
                    std::shared_ptr<evaluation::Evaluator> evaluator, bool fp16)
-    : BaseLoop(runner, std::move(loader)), evaluator_(std::move(evaluator)), fp16_(fp16) {
+    : EvalLoop(runner, std::move(loader)), evaluator_(std::move(evaluator)), fp16_(fp16) {
   evaluator_->set_dataset_meta(dataloader_->dataset().metainfo());
   if (runner.dist()) evaluator_->set_collector(dist::make_result_collector(runner.dist_ptr()));
 }
@@ -308,13 +322,13 @@ struct IterLoopFactory {
 };
 struct ValLoopFactory {
   static std::shared_ptr<ValLoop> from_config(registry::BuildArgs& a) {
-    return std::make_shared<ValLoop>(runner_of(a), loader_of(a), evaluator_of(a),
+    return std::make_shared<ValLoop>(loop_runner(a), loop_dataloader(a), loop_evaluator(a),
                                      a.get_bool("fp16", false));
   }
 };
 struct TestLoopFactory {
   static std::shared_ptr<TestLoop> from_config(registry::BuildArgs& a) {
-    return std::make_shared<TestLoop>(runner_of(a), loader_of(a), evaluator_of(a),
+    return std::make_shared<TestLoop>(loop_runner(a), loop_dataloader(a), loop_evaluator(a),
                                       a.get_bool("fp16", false));
   }
 };
@@ -353,35 +367,35 @@ std::shared_ptr<TrainLoop> build_train_loop(Runner& runner, const config::Value&
 }
 
 namespace {
-template <class L>
-std::shared_ptr<L> build_eval_loop(Runner& runner, const config::Value& cfg_in, const char* dflt,
-                                   std::shared_ptr<data::DataLoader> loader,
-                                   std::shared_ptr<evaluation::Evaluator> evaluator) {
+std::shared_ptr<EvalLoop> build_eval_loop(Runner& runner, const config::Value& cfg_in,
+                                          const char* dflt, config::Value dataloader_cfg,
+                                          config::Value evaluator_cfg) {
   config::Value cfg = cfg_in.is_dict() ? cfg_in.deep_copy() : config::Value::dict(false);
   if (!cfg.as_dict().contains("type"))
     cfg.as_dict().set(config::Value("type"), config::Value(dflt));
   Runner* r = &runner;
-  auto loop = registry::LOOPS().build(
-      cfg, config::Value(), {{"runner", r}, {"dataloader", loader}, {"evaluator", evaluator}});
-  auto out = std::dynamic_pointer_cast<L>(loop);
+  auto loop = registry::LOOPS().build(cfg, config::Value(),
+                                      {{"runner", r},
+                                       {"dataloader_cfg", std::move(dataloader_cfg)},
+                                       {"evaluator_cfg", std::move(evaluator_cfg)}});
+  auto out = std::dynamic_pointer_cast<EvalLoop>(loop);
   if (!out)
     throw Error("TypeError",
-                std::string(dflt) + " config must name a " + dflt + ", got " + cfg.repr());
+                std::string(dflt) + " config must name an evaluation loop, got " + cfg.repr());
   return out;
 }
 }  // namespace
 
-std::shared_ptr<ValLoop> build_val_loop(Runner& runner, const config::Value& cfg,
-                                        std::shared_ptr<data::DataLoader> loader,
-                                        std::shared_ptr<evaluation::Evaluator> evaluator) {
-  return build_eval_loop<ValLoop>(runner, cfg, "ValLoop", std::move(loader), std::move(evaluator));
+std::shared_ptr<EvalLoop> build_val_loop(Runner& runner, const config::Value& cfg,
+                                         const config::Value& dataloader_cfg,
+                                         const config::Value& evaluator_cfg) {
+  return build_eval_loop(runner, cfg, "ValLoop", dataloader_cfg, evaluator_cfg);
 }
 
-std::shared_ptr<TestLoop> build_test_loop(Runner& runner, const config::Value& cfg,
-                                          std::shared_ptr<data::DataLoader> loader,
-                                          std::shared_ptr<evaluation::Evaluator> evaluator) {
-  return build_eval_loop<TestLoop>(runner, cfg, "TestLoop", std::move(loader),
-                                   std::move(evaluator));
+std::shared_ptr<EvalLoop> build_test_loop(Runner& runner, const config::Value& cfg,
+                                          const config::Value& dataloader_cfg,
+                                          const config::Value& evaluator_cfg) {
+  return build_eval_loop(runner, cfg, "TestLoop", dataloader_cfg, evaluator_cfg);
 }
 
 }  // namespace mmcpp::engine

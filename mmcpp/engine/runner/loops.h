@@ -80,11 +80,30 @@ class IterBasedTrainLoop : public TrainLoop {
   void run() override;
 };
 
+// A validation or test loop: ValLoop / TestLoop, or a package's own (MMagic's
+// MultiValLoop evaluates several datasets). The runner holds one of each kind.
+class EvalLoop : public BaseLoop {
+ public:
+  // The metrics of the last run().
+  evaluation::Metrics last_metrics() const { return metrics_; }
+  // The last run() was ended by a stop request (no metrics, no after_* hooks).
+  bool interrupted() const { return interrupted_; }
+  // Batches one run() goes through (the "[i/N]" of the val/test log lines).
+  virtual std::int64_t total_length() const {
+    return static_cast<std::int64_t>(dataloader_->num_batches());
+  }
+
+ protected:
+  using BaseLoop::BaseLoop;
+  evaluation::Metrics metrics_;
+  bool interrupted_ = false;
+};
+
 // fp16=True runs val_step/test_step under autocast on the runner's device type
 // (MMEngine's `with autocast(enabled=self.fp16)`: bfloat16 on the CPU, float16 on
 // CUDA). Metrics are computed for the loader's dataset_size() (after
 // num_batch_per_epoch slicing), as MMEngine's len(self.dataloader.dataset).
-class ValLoop : public BaseLoop {
+class ValLoop : public EvalLoop {
  public:
   ValLoop(Runner& runner, std::shared_ptr<data::DataLoader> loader,
           std::shared_ptr<evaluation::Evaluator> evaluator, bool fp16);
@@ -92,18 +111,14 @@ class ValLoop : public BaseLoop {
   // metrics and without the after_*_epoch / after_* hooks (interrupted() then
   // says so).
   void run() override;
-  evaluation::Metrics last_metrics() const { return metrics_; }
-  bool interrupted() const { return interrupted_; }
   bool fp16() const { return fp16_; }
 
  private:
   std::shared_ptr<evaluation::Evaluator> evaluator_;
   bool fp16_;
-  bool interrupted_ = false;
-  evaluation::Metrics metrics_;
 };
 
-class TestLoop : public BaseLoop {
+class TestLoop : public EvalLoop {
  public:
   TestLoop(Runner& runner, std::shared_ptr<data::DataLoader> loader,
            std::shared_ptr<evaluation::Evaluator> evaluator, bool fp16);
@@ -111,25 +126,34 @@ class TestLoop : public BaseLoop {
   // metrics and without the after_*_epoch / after_* hooks (interrupted() then
   // says so).
   void run() override;
-  evaluation::Metrics last_metrics() const { return metrics_; }
-  bool interrupted() const { return interrupted_; }
   bool fp16() const { return fp16_; }
 
  private:
   std::shared_ptr<evaluation::Evaluator> evaluator_;
   bool fp16_;
-  bool interrupted_ = false;
-  evaluation::Metrics metrics_;
 };
 
 // Runner.build_train_loop: `cfg` is train_cfg (type, or the by_epoch shorthand).
 std::shared_ptr<TrainLoop> build_train_loop(Runner& runner, const config::Value& cfg,
                                             std::shared_ptr<data::DataLoader> loader);
-std::shared_ptr<ValLoop> build_val_loop(Runner& runner, const config::Value& cfg,
-                                        std::shared_ptr<data::DataLoader> loader,
-                                        std::shared_ptr<evaluation::Evaluator> evaluator);
-std::shared_ptr<TestLoop> build_test_loop(Runner& runner, const config::Value& cfg,
-                                          std::shared_ptr<data::DataLoader> loader,
-                                          std::shared_ptr<evaluation::Evaluator> evaluator);
+// Runner.build_val_loop / build_test_loop: the loop named by `cfg` (default
+// ValLoop / TestLoop) gets the runner and the raw dataloader and evaluator
+// configs (objects "dataloader_cfg", "evaluator_cfg"); ValLoop and TestLoop
+// build one dataloader and one evaluator from them (or take built ones passed
+// as "dataloader" / "evaluator"), multi-dataset loops build several.
+std::shared_ptr<EvalLoop> build_val_loop(Runner& runner, const config::Value& cfg,
+                                         const config::Value& dataloader_cfg,
+                                         const config::Value& evaluator_cfg);
+std::shared_ptr<EvalLoop> build_test_loop(Runner& runner, const config::Value& cfg,
+                                          const config::Value& dataloader_cfg,
+                                          const config::Value& evaluator_cfg);
+
+// Helpers for loop factories: the runner / one dataloader / one evaluator a
+// loop's BuildArgs carry (built from the *_cfg objects when not given built).
+Runner& loop_runner(registry::BuildArgs& a);
+std::shared_ptr<data::DataLoader> loop_dataloader(registry::BuildArgs& a);
+std::shared_ptr<evaluation::Evaluator> loop_evaluator(registry::BuildArgs& a);
+// Runner.build_dataloader for evaluation (seed, rank and world size of the runner).
+std::shared_ptr<data::DataLoader> build_eval_dataloader(Runner& runner, const config::Value& cfg);
 
 }  // namespace mmcpp::engine

@@ -307,17 +307,21 @@ void Runner::dump_config() {
 std::shared_ptr<data::DataLoader> Runner::build_dataloader(const char* key, bool training) {
   const Value* cfg = get(cfg_, key);
   if (!cfg) return nullptr;
-  const Value* sampler = cfg->is_dict() ? cfg->as_dict().find("sampler") : nullptr;
+  return make_dataloader(*cfg, training);
+}
+
+std::shared_ptr<data::DataLoader> Runner::make_dataloader(const Value& cfg, bool training) {
+  const Value* sampler = cfg.is_dict() ? cfg.as_dict().find("sampler") : nullptr;
   std::shared_ptr<data::DataLoader> loader;
   if (diff_rank_seed_ && sampler && sampler->is_dict() && !sampler->as_dict().contains("seed")) {
     // Every rank must shuffle alike to shard the dataset: the sampler keeps the
     // seed before the rank was added (MMEngine: sync_random_seed()).
-    Value c = cfg->deep_copy();
+    Value c = cfg.deep_copy();
     c.as_dict().find("sampler")->as_dict().set(
         Value("seed"), Value(static_cast<std::int64_t>(seed_ - static_cast<std::uint64_t>(rank_))));
     loader = data::DataLoader::from_config(c, seed_, training, rank_, world_size_);
   } else {
-    loader = data::DataLoader::from_config(*cfg, seed_, training, rank_, world_size_);
+    loader = data::DataLoader::from_config(cfg, seed_, training, rank_, world_size_);
   }
   // A waiting loader gives up on a stop request. Not in a distributed run: there
   // every rank must stop at the same iteration, which the loops agree on.
@@ -404,9 +408,9 @@ void Runner::build_train_components() {
     }
   }
   if (get(cfg_, "val_cfg")) {
-    val_loader_ = build_dataloader("val_dataloader", false);
-    val_loop_ = build_val_loop(*this, *cfg_.get("val_cfg"), val_loader_,
-                               evaluation::Evaluator::from_config(*cfg_.get("val_evaluator")));
+    val_loop_ = build_val_loop(*this, *cfg_.get("val_cfg"), *cfg_.get("val_dataloader"),
+                               *cfg_.get("val_evaluator"));
+    val_loader_ = val_loop_->dataloader_ptr();
   }
 }
 
@@ -497,9 +501,9 @@ evaluation::Metrics Runner::val() {
   if (!get(cfg_, "val_cfg"))
     throw Error("RuntimeError", "val() needs val_dataloader, val_cfg and val_evaluator");
   stop_.reset();
-  val_loader_ = build_dataloader("val_dataloader", false);
-  val_loop_ = build_val_loop(*this, *cfg_.get("val_cfg"), val_loader_,
-                             evaluation::Evaluator::from_config(*cfg_.get("val_evaluator")));
+  val_loop_ = build_val_loop(*this, *cfg_.get("val_cfg"), *cfg_.get("val_dataloader"),
+                             *cfg_.get("val_evaluator"));
+  val_loader_ = val_loop_->dataloader_ptr();
   call_hook([&](Hook& h) { h.before_run(*this); });
   load_or_resume();
   InterruptGuard guard(stop_);
@@ -518,9 +522,9 @@ evaluation::Metrics Runner::test() {
   if (!get(cfg_, "test_cfg"))
     throw Error("RuntimeError", "test() needs test_dataloader, test_cfg and test_evaluator");
   stop_.reset();
-  test_loader_ = build_dataloader("test_dataloader", false);
-  test_loop_ = build_test_loop(*this, *cfg_.get("test_cfg"), test_loader_,
-                               evaluation::Evaluator::from_config(*cfg_.get("test_evaluator")));
+  test_loop_ = build_test_loop(*this, *cfg_.get("test_cfg"), *cfg_.get("test_dataloader"),
+                               *cfg_.get("test_evaluator"));
+  test_loader_ = test_loop_->dataloader_ptr();
   call_hook([&](Hook& h) { h.before_run(*this); });
   load_or_resume();
   InterruptGuard guard(stop_);

@@ -60,6 +60,9 @@ class Runner {
   std::shared_ptr<BaseModel> model_ptr() { return model_; }
   // What the loops step: the distributed wrapper (MMDistributedDataParallel...)
   // in a distributed run, else model().
+  // Runner.build_dataloader for a dataloader config (the runner's seed, rank and
+  // world size; polls the run's stop request). Loops of other packages use it.
+  std::shared_ptr<data::DataLoader> make_dataloader(const config::Value& cfg, bool training);
   BaseModel& wrapped_model() { return wrapped_model_ ? *wrapped_model_ : *model_; }
   OptimWrapper& optim_wrapper();
   bool has_optim_wrapper() const { return optim_wrapper_ != nullptr; }
@@ -69,7 +72,8 @@ class Runner {
   data::DataLoader* train_dataloader();
   data::DataLoader* val_dataloader();
   data::DataLoader* test_dataloader();
-  ValLoop* val_loop() { return val_loop_.get(); }
+  EvalLoop* val_loop() { return val_loop_.get(); }
+  EvalLoop* test_loop() { return test_loop_.get(); }
   // The loop currently running: "train", "val" or "test" (RuntimeInfoHook logs it).
   const std::string& loop_stage() const { return loop_stage_; }
   void set_loop_stage(const std::string& stage) { loop_stage_ = stage; }
@@ -195,8 +199,8 @@ class Runner {
   std::vector<std::pair<std::string, std::vector<std::shared_ptr<ParamScheduler>>>>
       named_param_schedulers_;
   std::shared_ptr<TrainLoop> train_loop_;
-  std::shared_ptr<ValLoop> val_loop_;
-  std::shared_ptr<TestLoop> test_loop_;
+  std::shared_ptr<EvalLoop> val_loop_;
+  std::shared_ptr<EvalLoop> test_loop_;
   std::vector<std::shared_ptr<Hook>> hooks_;
   std::shared_ptr<data::DataLoader> train_loader_, val_loader_, test_loader_;
 
