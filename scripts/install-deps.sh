@@ -23,11 +23,12 @@ packages=(
   libplplot-dev plplot-driver-cairo pkg-config
   zlib1g-dev
   dataset-fashion-mnist
+  # Data only (no Python runs): the photographs the small MMagic EDSR config trains on.
   python3-skimage
   clang-format
-  # Tests only: torchrun (PyTorch's launcher) starting mmcpp ranks.
-  python3-torch
 )
+# Tests only: real PyTorch loads our checkpoints and we load its; torchrun
+# (PyTorch's launcher) starts mmcpp ranks.
 test_packages=(python3-torch)
 ((with_test)) && packages+=("${test_packages[@]}")
 
