@@ -12,6 +12,9 @@ packages=(
   zlib1g-dev
   dataset-fashion-mnist
   clang-format
+  # tests: protoc --decode_raw reads the TensorBoard event files we write;
+  # python3's pickle module reads our prediction dumps
+  protobuf-compiler python3
 )
 
 missing=()

@@ -8,6 +8,7 @@
 #include "mmcpp/core/error.h"
 #include "mmcpp/engine/runner/runner.h"
 #include "mmcpp/registry/root.h"
+#include "mmcpp/visualization/visualizer.h"
 
 namespace mmcpp::engine {
 
@@ -211,6 +212,8 @@ ValLoop::ValLoop(Runner& runner, std::shared_ptr<data::DataLoader> loader,
                  std::shared_ptr<evaluation::Evaluator> evaluator, bool fp16)
     : BaseLoop(runner, std::move(loader)), evaluator_(std::move(evaluator)), fp16_(fp16) {
   evaluator_->set_dataset_meta(dataloader_->dataset().metainfo());
+  evaluator_->set_logger(&runner.logger());
+  if (runner.visualizer()) runner.visualizer()->set_dataset_meta(dataloader_->dataset().metainfo());
 }
 
 void ValLoop::run() {
@@ -228,6 +231,8 @@ TestLoop::TestLoop(Runner& runner, std::shared_ptr<data::DataLoader> loader,
                    std::shared_ptr<evaluation::Evaluator> evaluator, bool fp16)
     : BaseLoop(runner, std::move(loader)), evaluator_(std::move(evaluator)), fp16_(fp16) {
   evaluator_->set_dataset_meta(dataloader_->dataset().metainfo());
+  evaluator_->set_logger(&runner.logger());
+  if (runner.visualizer()) runner.visualizer()->set_dataset_meta(dataloader_->dataset().metainfo());
 }
 
 void TestLoop::run() {

@@ -15,7 +15,7 @@
 #include "mmcpp/engine/runner/log_processor.h"
 #include "mmcpp/registry/plugins.h"
 #include "mmcpp/registry/root.h"
-#include "mmcpp/visualization/local_vis_backend.h"
+#include "mmcpp/visualization/visualizer.h"
 
 namespace mmcpp::engine {
 
@@ -115,9 +115,10 @@ Runner::Runner(const config::Config& cfg, Env& env) : cfg_(cfg), env_(env) {
     logger_->info("Config:\n" + cfg_.pretty_text());
   }
 
-  vis_backend_ = std::make_shared<visualization::LocalVisBackend>();
-  vis_backend_->init(path_join(log_dir_, "vis_data"), env_);
-  vis_backend_->add_config(cfg_.pretty_text());
+  // Runner.build_visualizer, then visualizer.add_config(cfg).
+  visualizer_ = visualization::build_visualizer(get_or(cfg_, "visualizer", Value()),
+                                                experiment_name_, log_dir_, env_, logger_.get());
+  visualizer_->add_config(cfg_.pretty_text());
 
   build_model();
   register_default_and_custom_hooks();
@@ -444,8 +445,9 @@ evaluation::Metrics Runner::test() {
   if (!get(cfg_, "test_cfg"))
     throw Error("RuntimeError", "test() needs test_dataloader, test_cfg and test_evaluator");
   test_loader_ = build_dataloader("test_dataloader", false);
-  test_loop_ = build_test_loop(*this, *cfg_.get("test_cfg"), test_loader_,
-                               evaluation::Evaluator::from_config(*cfg_.get("test_evaluator")));
+  auto evaluator = evaluation::Evaluator::from_config(*cfg_.get("test_evaluator"));
+  for (const auto& m : extra_test_metrics_) evaluator->add_metric(m);
+  test_loop_ = build_test_loop(*this, *cfg_.get("test_cfg"), test_loader_, evaluator);
   call_hook([&](Hook& h) { h.before_run(*this); });
   load_or_resume();
   test_loop_->run();
