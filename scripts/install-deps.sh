@@ -26,6 +26,9 @@ packages=(
   # Data only (no Python runs): the photographs the small MMagic EDSR config trains on.
   python3-skimage
   clang-format
+  # tests: protoc --decode_raw reads the TensorBoard event files we write;
+  # python3's pickle module reads our prediction dumps
+  protobuf-compiler python3
 )
 # Tests only: real PyTorch loads our checkpoints and we load its; torchrun
 # (PyTorch's launcher) starts mmcpp ranks.

@@ -52,7 +52,7 @@ val_dataloader = dict(
     pin_memory=True,
     num_workers=2)
 val_cfg = dict()
-val_evaluator = dict(type='Accuracy')
+val_evaluator = dict(type='SeedAccuracy')
 
 default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, save_best='accuracy'))

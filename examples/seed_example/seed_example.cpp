@@ -1,6 +1,8 @@
 // The MMEngine "15 minutes" example (seed 003, sections 1.2.1 and 1.3) as an
 // mmcpp plugin: MyAwesomeModel (an MLP), MyDataset (two noisy rings) and the
-// Accuracy metric, registered in the MMEngine root registries.
+// seed's accuracy metric, registered in the MMEngine root registries. The metric
+// is named `SeedAccuracy` here so that it does not stand for MMPretrain's
+// `Accuracy` (mmpretrain scope), whose arguments and keys differ.
 //
 // The data is generated exactly as the Python example does (torch.manual_seed,
 // randint, randn, rand on LibTorch's CPU generator), so both see the same points.
@@ -106,11 +108,11 @@ class MyDataset : public mmcpp::data::BaseDataset {
   torch::Tensor labels_, data_;
 };
 
-class Accuracy : public mmcpp::evaluation::BaseMetric {
+class SeedAccuracy : public mmcpp::evaluation::BaseMetric {
  public:
-  Accuracy() : BaseMetric("cpu", std::nullopt, "") {}
-  static std::shared_ptr<Accuracy> from_config(mmcpp::registry::BuildArgs&) {
-    return std::make_shared<Accuracy>();
+  SeedAccuracy() : BaseMetric("cpu", std::nullopt, "", "SeedAccuracy") {}
+  static std::shared_ptr<SeedAccuracy> from_config(mmcpp::registry::BuildArgs&) {
+    return std::make_shared<SeedAccuracy>();
   }
 
   void process(const DataBatch&, const DataSamples& predictions) override {
@@ -136,4 +138,4 @@ MMCPP_REGISTER(mmcpp::registry::MODELS, seed_example::MyAwesomeModel,
                "dict(type='MyAwesomeModel', layers=2, activation='relu')");
 MMCPP_REGISTER(mmcpp::registry::DATASETS, seed_example::MyDataset,
                "dict(type='MyDataset', is_train=True, size=16)");
-MMCPP_REGISTER(mmcpp::registry::METRICS, seed_example::Accuracy, "dict(type='Accuracy')");
+MMCPP_REGISTER(mmcpp::registry::METRICS, seed_example::SeedAccuracy, "dict(type='SeedAccuracy')");

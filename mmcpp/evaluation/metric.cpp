@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include <c10/util/Exception.h>
+
 #include "mmcpp/core/error.h"
 #include "mmcpp/core/logging.h"
 #include "mmcpp/registry/root.h"
@@ -12,13 +14,24 @@ namespace mmcpp::evaluation {
 using config::Value;
 
 BaseMetric::BaseMetric(std::string collect_device, std::optional<std::string> prefix,
-                       std::string default_prefix)
+                       std::string default_prefix, std::string class_name)
     : collect_device_(std::move(collect_device)),
       // `prefix or self.default_prefix`: an empty prefix falls back too.
       prefix_(prefix && !prefix->empty() ? *prefix : std::move(default_prefix)),
+      class_name_(std::move(class_name)),
       dataset_meta_() {
   if (prefix_.empty())
-    print_log("The prefix is not set in a metric; its keys stay unprefixed", LogLevel::Warning);
+    log(LogLevel::Warning, "The prefix is not set in metric class " +
+                               (class_name_.empty() ? std::string("(unnamed)") : class_name_) +
+                               ".");
+}
+
+void BaseMetric::log(LogLevel level, const std::string& message) const {
+  if (logger_ != nullptr) {
+    logger_->log(level, message);
+    return;
+  }
+  print_log(message, level);
 }
 
 std::pair<std::string, std::optional<std::string>> BaseMetric::common_args(registry::BuildArgs& a) {
@@ -34,30 +47,58 @@ std::pair<std::string, std::optional<std::string>> BaseMetric::common_args(regis
 }
 
 void BaseMetric::process_batch(const data::DataBatch& batch, const data::DataSamples& predictions) {
-  process(batch, predictions);
+  try {
+    process(batch, predictions);
+  } catch (const c10::Error& e) {
+    // A tensor operation failed: Python's RuntimeError, naming the metric.
+    throw Error("RuntimeError", class_name_ + ": " + e.what_without_backtrace());
+  }
   processed_ += predictions.size();
 }
 
+Metrics BaseMetric::compute_metrics(const Results&) { return compute_metrics(); }
+
+Metrics BaseMetric::compute_metrics() {
+  throw Error("NotImplementedError",
+              (class_name_.empty() ? std::string("this metric") : class_name_) +
+                  " implements neither compute_metrics(results) nor compute_metrics()");
+}
+
+Results BaseMetric::collect_results(std::size_t size) {
+  // mmengine.dist.collect_results in a single process: results[:size].
+  if (results_.size() <= size) return results_;
+  return Results(results_.begin(), results_.begin() + static_cast<std::ptrdiff_t>(size));
+}
+
 Metrics BaseMetric::evaluate(std::size_t size) {
-  const std::string who = prefix_.empty() ? std::string("metric") : "metric '" + prefix_ + "'";
+  const std::string who =
+      class_name_.empty() ? (prefix_.empty() ? std::string("metric") : "metric '" + prefix_ + "'")
+                          : class_name_;
   if (processed_ == 0)
-    print_log(who +
-                  " got no results; make sure its process() ran on the predictions of every "
-                  "batch",
-              LogLevel::Warning);
+    log(LogLevel::Warning, who +
+                               " got empty `self.results`. Please ensure that the processed "
+                               "results are properly added into `self.results` in `process` "
+                               "method.");
   else if (processed_ != size)
-    print_log(who + " processed " + std::to_string(processed_) +
-                  " predictions but the dataset has " + std::to_string(size) + " samples",
-              LogLevel::Warning);
+    log(LogLevel::Warning, who + " processed " + std::to_string(processed_) +
+                               " predictions but the dataset has " + std::to_string(size) +
+                               " samples");
   Metrics raw;
   try {
-    raw = compute_metrics();
+    Results collected = collect_results(size);
+    try {
+      raw = compute_metrics(collected);
+    } catch (const c10::Error& e) {
+      throw Error("RuntimeError", who + ": " + e.what_without_backtrace());
+    }
   } catch (...) {
     // Leave the metric clean for the next evaluation either way.
+    results_.clear();
     reset();
     processed_ = 0;
     throw;
   }
+  results_.clear();
   reset();
   processed_ = 0;
   if (prefix_.empty()) return raw;
@@ -162,6 +203,42 @@ Metrics Evaluator::evaluate_metrics(std::size_t size) {
     }
   }
   return merged;
+}
+
+Metrics Evaluator::offline_evaluate(const data::DataSamples& data_samples,
+                                    const std::vector<data::Sample>* data, std::size_t chunk_size) {
+  if (chunk_size == 0) throw Error("ValueError", "offline_evaluate: chunk_size must be positive");
+  if (data != nullptr && data->size() != data_samples.size())
+    throw Error("AssertionError",
+                "data_samples and data should have the same length, but got data_samples "
+                "length: " +
+                    std::to_string(data_samples.size()) +
+                    " data length: " + std::to_string(data->size()));
+  std::size_t size = 0;
+  for (std::size_t start = 0; start < data_samples.size(); start += chunk_size) {
+    std::size_t end = std::min(data_samples.size(), start + chunk_size);
+    data::DataSamples chunk(data_samples.begin() + static_cast<std::ptrdiff_t>(start),
+                            data_samples.begin() + static_cast<std::ptrdiff_t>(end));
+    data::DataBatch batch;  // pseudo_collate: inputs kept as a list
+    if (data != nullptr) {
+      for (std::size_t i = start; i < end; ++i) {
+        batch.input_list.push_back((*data)[i].inputs);
+        batch.data_samples.push_back((*data)[i].data_sample);
+      }
+    }
+    size += chunk.size();
+    process(batch, chunk);
+  }
+  return evaluate(size);
+}
+
+void Evaluator::add_metric(std::shared_ptr<BaseMetric> metric) {
+  if (!metric) throw Error("ValueError", "Evaluator: a metric is null");
+  metrics_.push_back(std::move(metric));
+}
+
+void Evaluator::set_logger(Logger* logger) {
+  for (const auto& m : metrics_) m->set_logger(logger);
 }
 
 void Evaluator::set_dataset_meta(const Value& meta) {

@@ -39,9 +39,30 @@ std::string encode_long(std::int64_t v) {
   return out;
 }
 
+// How tensors are written: not at all, by persistent id (torch.save), or by
+// value through torch.storage._load_from_bytes (pickle.dumps of a tensor).
+enum class TensorMode { Refuse, PersistentId, ByValue };
+
+std::string legacy_storage_blob(const at::Tensor& t);
+
 class Pickler {
  public:
-  explicit Pickler(bool allow_tensors) : allow_tensors_(allow_tensors) {}
+  explicit Pickler(TensorMode mode) : mode_(mode) {}
+
+  // The root pickle of torch's legacy save of one storage: its persistent id
+  // ('storage', torch.FloatStorage, key, location, numel, None).
+  std::string storage_root(const std::string& storage_type, std::int64_t numel) {
+    out_ += "\x80\x02(";
+    put_str("storage");
+    put_global("torch", storage_type);
+    put_str("0");
+    put_str("cpu");
+    put_int(numel);
+    out_ += "Nt";
+    memoize(nullptr);
+    out_ += "Q.";
+    return std::move(out_);
+  }
 
   TorchPickle finish(const PyObject& obj) {
     out_ += "\x80\x02";  // PROTO 2
@@ -194,7 +215,7 @@ class Pickler {
   void save_dtype(const PyObject& dtype_object, const std::string& typestr);
   void save_numpy_array(const PyObject& obj, const std::string& path);
 
-  bool allow_tensors_;
+  TensorMode mode_;
   std::string out_;
   std::uint32_t next_memo_ = 0;
   std::unordered_map<const void*, std::uint32_t> memo_;
@@ -332,12 +353,45 @@ void Pickler::save_dict(const PyObject& obj, const std::string& path) {
 // torch 1.13's Tensor.__reduce_ex__: _rebuild_tensor_v2(storage, offset, size,
 // stride, requires_grad, OrderedDict()).
 void Pickler::save_tensor(const PyObject& obj, const std::string& path) {
-  if (!allow_tensors_)
+  if (mode_ == TensorMode::Refuse)
     throw Error("TypeError", "cannot pickle a tensor outside torch.save (at " + path + ")");
   const at::Tensor& t = obj.as_tensor();
   if (!t.defined()) throw Error("TypeError", "cannot save an undefined tensor (at " + path + ")");
   if (t.layout() != c10::kStrided)
     throw Error("TypeError", "cannot save a non-strided (sparse/mkldnn) tensor (at " + path + ")");
+  if (mode_ == TensorMode::ByValue) {
+    // pickle.dumps(tensor): _rebuild_tensor_v2(_load_from_bytes(<legacy torch.save
+    // of the storage>), offset, size, stride, requires_grad, OrderedDict()). A view
+    // is written compacted (Python would write its whole storage).
+    at::Tensor c = t.detach().cpu();
+    const std::int64_t storage_numel =
+        static_cast<std::int64_t>(c.storage().nbytes() / c.element_size());
+    if (!c.is_contiguous() || c.storage_offset() != 0 || storage_numel != c.numel())
+      c = c.clone(at::MemoryFormat::Contiguous);
+    put_global("torch._utils", "_rebuild_tensor_v2");
+    out_ += '(';
+    put_global("torch.storage", "_load_from_bytes");
+    save_bytes(legacy_storage_blob(c));
+    out_ += "\x85R";
+    memoize(nullptr);
+    put_int(0);
+    PyObject::Items sizes, strides;
+    for (auto s : c.sizes()) sizes.push_back(PyObject::from_int(s));
+    for (auto s : c.strides()) strides.push_back(PyObject::from_int(s));
+    put_tuple(sizes, path);
+    memoize(nullptr);
+    put_tuple(strides, path);
+    memoize(nullptr);
+    put_bool(t.requires_grad());
+    put_global("collections", "OrderedDict");
+    out_ += ")R";
+    memoize(nullptr);
+    out_ += 't';
+    memoize(nullptr);
+    out_ += 'R';
+    memoize(obj.id());
+    return;
+  }
   std::string storage_type = dtype_to_storage_type(t.scalar_type());
   const c10::StorageImpl* impl = t.storage().unsafeGetStorageImpl();
   auto it = storage_keys_.find(impl);
@@ -471,10 +525,43 @@ void Pickler::save_numpy_array(const PyObject& obj, const std::string& path) {
   out_ += "tb";
 }
 
+// torch 1.13's _legacy_save of one (contiguous, CPU) storage, as
+// TypedStorage.__reduce__ writes it: magic number, protocol version, sys_info,
+// the storage's persistent id, the key list, then numel (int64) and the bytes.
+std::string legacy_storage_blob(const at::Tensor& t) {
+  static const std::string kMagic("\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19", 10);
+  std::string out = "\x80\x02\x8a\x0a" + kMagic + ".";
+  out += "\x80\x02M\xe9\x03.";  // 1001
+  PyObject sizes = PyObject::dict();
+  sizes.as_dict().set("short", PyObject::from_int(2));
+  sizes.as_dict().set("int", PyObject::from_int(4));
+  sizes.as_dict().set("long", PyObject::from_int(4));
+  PyObject sys_info = PyObject::dict();
+  sys_info.as_dict().set("protocol_version", PyObject::from_int(1001));
+  sys_info.as_dict().set("little_endian", PyObject::from_bool(true));
+  sys_info.as_dict().set("type_sizes", sizes);
+  out += Pickler(TensorMode::Refuse).finish(sys_info).data_pkl;
+  out +=
+      Pickler(TensorMode::Refuse).storage_root(dtype_to_storage_type(t.scalar_type()), t.numel());
+  out += Pickler(TensorMode::Refuse).finish(PyObject::list({PyObject::str("0")})).data_pkl;
+  std::int64_t numel = t.numel();
+  out.append(reinterpret_cast<const char*>(&numel), 8);  // little-endian hosts only
+  out.append(static_cast<const char*>(t.data_ptr()), static_cast<std::size_t>(t.nbytes()));
+  return out;
+}
+
 }  // namespace
 
-TorchPickle pickle_for_torch_save(const PyObject& obj) { return Pickler(true).finish(obj); }
+TorchPickle pickle_for_torch_save(const PyObject& obj) {
+  return Pickler(TensorMode::PersistentId).finish(obj);
+}
 
-std::string pickle_dumps(const PyObject& obj) { return Pickler(false).finish(obj).data_pkl; }
+std::string pickle_dumps(const PyObject& obj) {
+  return Pickler(TensorMode::Refuse).finish(obj).data_pkl;
+}
+
+std::string pickle_dumps_with_tensors(const PyObject& obj) {
+  return Pickler(TensorMode::ByValue).finish(obj).data_pkl;
+}
 
 }  // namespace mmcpp::io

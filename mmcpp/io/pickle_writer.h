@@ -35,4 +35,12 @@ TorchPickle pickle_for_torch_save(const PyObject& obj);
 // A plain protocol-2 pickle (pickle.dumps(obj, protocol=2)); tensors are an error.
 std::string pickle_dumps(const PyObject& obj);
 
+// pickle.dumps(obj, protocol=2) with tensors pickled by value, as Python does
+// without torch.save (mmengine.dump to .pkl, MMEngine's DumpResults): each
+// tensor is _rebuild_tensor_v2 over torch.storage._load_from_bytes(<torch's
+// legacy serialization of its storage>). load_pickle (pth_reader.h) and
+// Python's pickle.load (with torch installed) read it back. CPU copies are
+// written; a view is written as a compact copy of its elements.
+std::string pickle_dumps_with_tensors(const PyObject& obj);
+
 }  // namespace mmcpp::io

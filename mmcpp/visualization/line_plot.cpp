@@ -71,13 +71,14 @@ std::pair<double, double> padded(double lo, double hi) {
   return {lo - d, hi + d};
 }
 
-// PLplot keeps global state (the current stream): one plot at a time.
-std::mutex& plplot_mutex() {
+}  // namespace
+
+// PLplot keeps global state (the current stream): one plot at a time, across
+// every plot kind (matrix_plot.cpp too).
+std::mutex& plplot_global_mutex() {
   static std::mutex m;
   return m;
 }
-
-}  // namespace
 
 void save_line_plot(const std::vector<LineSeries>& series, const LinePlotOptions& o,
                     const std::string& path) {
@@ -107,7 +108,7 @@ void save_line_plot(const std::vector<LineSeries>& series, const LinePlotOptions
   auto [x0, x1] = padded(xlo, xhi);
   auto [y0, y1] = padded(ylo, yhi);
 
-  std::lock_guard<std::mutex> lock(plplot_mutex());
+  std::lock_guard<std::mutex> lock(plplot_global_mutex());
   if (!has_pngcairo())
     throw Error("RuntimeError",
                 "PLplot has no pngcairo device: install Debian's plplot-driver-cairo");

@@ -3,6 +3,7 @@
 // purpose: series of (x, y), a title, axis labels, a size and a seaborn style.
 #pragma once
 
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -32,5 +33,8 @@ struct LinePlotOptions {
 // RuntimeError when PLplot has no pngcairo device or wrote no file.
 void save_line_plot(const std::vector<LineSeries>& series, const LinePlotOptions& options,
                     const std::string& path);
+
+// The lock every PLplot drawing holds (PLplot keeps one global current stream).
+std::mutex& plplot_global_mutex();
 
 }  // namespace mmcpp::visualization

@@ -1,48 +1,38 @@
 // LocalVisBackend (mmengine/visualization/vis_backend.py): writes scalars as JSON
-// lines to work_dir/<timestamp>/vis_data/scalars.json and the config copy to
-// vis_data/config.py.
+// lines to <save_dir>/scalars.json (save_dir: work_dir/<timestamp>/vis_data),
+// the config copy to <save_dir>/config.py and images to
+// <save_dir>/vis_image/<name>_<step>.png.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
-#include <utility>
-#include <vector>
 
-#include "mmcpp/core/env.h"
 #include "mmcpp/registry/build_args.h"
+#include "mmcpp/visualization/vis_backend.h"
 
 namespace mmcpp::visualization {
 
-class VisBackend {
- public:
-  virtual ~VisBackend() = default;
-  // `save_dir` is work_dir/<timestamp>/vis_data; called once before use.
-  virtual void init(const std::string& save_dir, Env& env) = 0;
-  virtual void add_config(const std::string& pretty_text) = 0;
-  // One JSON line: the tags then "step".
-  virtual void add_scalars(
-      const std::vector<std::pair<std::string, double>>& tags, std::int64_t step,
-      const std::vector<std::pair<std::string, std::int64_t>>& int_tags = {}) = 0;
-};
-
 class LocalVisBackend : public VisBackend {
  public:
-  LocalVisBackend(std::string img_save_dir = "vis_image",
-                  std::string config_save_file = "config.py",
-                  std::string scalar_save_file = "scalars.json");
+  // AssertionError unless config_save_file ends with .py and scalar_save_file
+  // with .json.
+  explicit LocalVisBackend(std::optional<std::string> save_dir = std::nullopt,
+                           std::string img_save_dir = "vis_image",
+                           std::string config_save_file = "config.py",
+                           std::string scalar_save_file = "scalars.json");
   static std::shared_ptr<LocalVisBackend> from_config(registry::BuildArgs& args);
-  void init(const std::string& save_dir, Env& env) override;
+
+  std::string type_name() const override { return "LocalVisBackend"; }
   void add_config(const std::string& pretty_text) override;
-  void add_scalars(const std::vector<std::pair<std::string, double>>& tags, std::int64_t step,
-                   const std::vector<std::pair<std::string, std::int64_t>>& int_tags = {}) override;
-  const std::string& save_dir() const { return save_dir_; }
-  // Also write every scalars line to this file (LoggerHook's vis_data/<timestamp>.json).
-  void add_mirror_file(const std::string& path) { mirrors_.push_back(path); }
+  void add_image(const std::string& name, const at::Tensor& image, std::int64_t step = 0) override;
+  void add_scalar(const std::string& name, double value, std::int64_t step = 0) override;
+  void add_scalars(const ScalarTags& tags, std::int64_t step = 0, const IntTags& int_tags = {},
+                   const std::string& file_path = "") override;
 
  private:
-  std::string img_save_dir_, config_save_file_, scalar_save_file_, save_dir_;
-  std::vector<std::string> mirrors_;
-  Env* env_ = nullptr;
+  void dump_line(const std::string& line, const std::string& path);
+  std::string img_save_dir_, config_save_file_, scalar_save_file_;
 };
 
 // A float as JSON (Python json.dumps style: repr digits, NaN/Infinity).

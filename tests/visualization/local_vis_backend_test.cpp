@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <torch/torch.h>
 
 #include <cmath>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include "mmcpp/core/env.h"
 #include "mmcpp/core/error.h"
 #include "mmcpp/registry/root.h"
+#include "mmcpp/visualization/png.h"
 
 namespace mmcpp::visualization {
 namespace {
@@ -56,50 +58,63 @@ TEST(LocalVisBackendTest, ScalarsLinesAndMirror) {
   std::string root = temp_dir();
   ASSERT_FALSE(root.empty());
   std::string vis = path_join(root, "vis_data");
-  LocalVisBackend backend;
-  backend.init(vis, Env::system());
+  LocalVisBackend backend(vis);
   EXPECT_FALSE(Env::system().exists(vis));  // created on first use
-  backend.add_mirror_file("20240101_000000.json");
+  const std::string mirror = "20240101_000000.json";
   backend.add_scalars({{"lr", 0.001}, {"data_time", 0.0011}, {"loss", 0.6931}, {"time", 0.0224}},
-                      10, {{"epoch", 1}, {"iter", 10}, {"memory", 392}});
-  backend.add_scalars({{"accuracy/top1", 94.82}, {"data_time", 0.0044}, {"time", 0.0146}}, 1);
+                      10, {{"epoch", 1}, {"iter", 10}, {"memory", 392}}, mirror);
+  backend.add_scalars({{"accuracy/top1", 94.82}, {"data_time", 0.0044}, {"time", 0.0146}}, 1, {},
+                      mirror);
   const std::string want =
       "{\"lr\": 0.001, \"data_time\": 0.0011, \"loss\": 0.6931, \"time\": 0.0224, \"epoch\": 1, "
       "\"iter\": 10, \"memory\": 392, \"step\": 10}\n"
       "{\"accuracy/top1\": 94.82, \"data_time\": 0.0044, \"time\": 0.0146, \"step\": 1}\n";
   EXPECT_EQ(Env::system().read_file(path_join(vis, "scalars.json")), want);
-  EXPECT_EQ(Env::system().read_file(path_join(vis, "20240101_000000.json")), want);
+  EXPECT_EQ(Env::system().read_file(path_join(vis, mirror)), want);
 
   // A tag named "step" wins over the step argument (dict.setdefault).
   backend.add_scalars({}, 5, {{"step", 7}});
   std::string all = Env::system().read_file(path_join(vis, "scalars.json"));
   EXPECT_EQ(all.substr(want.size()), "{\"step\": 7}\n");
+  backend.add_scalar("mAP", 0.5, 2);
+  all = Env::system().read_file(path_join(vis, "scalars.json"));
+  EXPECT_EQ(all.substr(all.rfind('{')), "{\"mAP\": 0.5, \"step\": 2}\n");
 
   backend.add_config("a = 1\n");
   EXPECT_EQ(Env::system().read_file(path_join(vis, "config.py")), "a = 1\n");
 }
 
+TEST(LocalVisBackendTest, ImagesArePngFilesNamedAfterTheStep) {
+  std::string vis = path_join(temp_dir(), "vis_data");
+  LocalVisBackend backend(vis);
+  torch::Tensor img = torch::randint(0, 256, {5, 7, 3}, torch::kByte);
+  backend.add_image("cat.png", img, 3);
+  std::string file = path_join(vis, "vis_image/cat.png_3.png");
+  ASSERT_TRUE(Env::system().exists(file));
+  EXPECT_TRUE(torch::equal(decode_png(Env::system().read_file(file)), img));
+}
+
 TEST(LocalVisBackendTest, Validation) {
-  EXPECT_THROW(LocalVisBackend("vis_image", "config.txt"), Error);
-  EXPECT_THROW(LocalVisBackend("vis_image", "config.py", "scalars.txt"), Error);
+  EXPECT_THROW(LocalVisBackend("d", "vis_image", "config.txt"), Error);
+  EXPECT_THROW(LocalVisBackend("d", "vis_image", "config.py", "scalars.txt"), Error);
   LocalVisBackend unused;
-  EXPECT_THROW(unused.add_scalars({{"a", 1.0}}, 0), Error);  // before init()
+  EXPECT_THROW(unused.add_scalars({{"a", 1.0}}, 0), Error);  // no save_dir
 
   std::string root = temp_dir();
-  LocalVisBackend backend;
-  backend.init(root, Env::system());
-  backend.add_mirror_file("scalars.json");  // same file as the default: MMEngine asserts
-  EXPECT_THROW(backend.add_scalars({{"a", 1.0}}, 0), Error);
+  LocalVisBackend backend(root);
+  // The same file as the default: MMEngine asserts.
+  EXPECT_THROW(backend.add_scalars({{"a", 1.0}}, 0, {}, "scalars.json"), Error);
+  EXPECT_THROW(backend.add_scalars({{"a", 1.0}}, 0, {}, "x.txt"), Error);
 }
 
 TEST(LocalVisBackendTest, BuildFromConfig) {
+  std::string root = temp_dir();
   config::Value cfg = config::Value::dict(false);
   cfg.as_dict().set("type", "LocalVisBackend");
   cfg.as_dict().set("scalar_save_file", "metrics.json");
+  cfg.as_dict().set("save_dir", root);
   auto built = registry::VISBACKENDS().build(cfg);
   ASSERT_TRUE(built);
-  std::string root = temp_dir();
-  built->init(root, Env::system());
   built->add_scalars({{"a", 0.5}}, 3);
   EXPECT_EQ(Env::system().read_file(path_join(root, "metrics.json")),
             "{\"a\": 0.5, \"step\": 3}\n");

@@ -17,10 +17,11 @@ namespace mmcpp::editing {
 using config::Value;
 
 ConcatImageVisualizer::ConcatImageVisualizer(ConcatImageVisualizerOptions o)
-    : visualization::Visualizer(o.name), o_(std::move(o)) {
-  // MMEngine's backends write under save_dir/vis_data.
-  if (!o_.save_dir.empty()) set_save_dir(path_join(o_.save_dir, "vis_data"));
-}
+    // MMEngine's backends write under save_dir/vis_data.
+    : visualization::Visualizer(o.name, o.save_dir.empty()
+                                            ? std::nullopt
+                                            : std::optional<std::string>(o.save_dir)),
+      o_(std::move(o)) {}
 
 std::shared_ptr<ConcatImageVisualizer> ConcatImageVisualizer::from_config(
     registry::BuildArgs& args) {
@@ -82,7 +83,11 @@ std::shared_ptr<ConcatImageVisualizer> ConcatImageVisualizer::from_config(
   args.value("image");
   args.value("fig_save_cfg");
   args.value("fig_show_cfg");
-  return std::make_shared<ConcatImageVisualizer>(std::move(o));
+  auto v = std::make_shared<ConcatImageVisualizer>(std::move(o));
+  // The Visualizer's own arguments (name, save_dir, vis_backends): the backends
+  // also take the run's scalars and config when the runner uses this visualizer.
+  configure(*v, args);
+  return v;
 }
 
 namespace {
@@ -155,7 +160,7 @@ std::vector<std::string> ConcatImageVisualizer::add_datasample(const data::DataS
   std::string fn;
   torch::Tensor strip = concat_images(sample, &fn);
   std::vector<std::string> written;
-  if (save_dir().empty()) return written;
+  if (!vis_save_dir()) return written;
   const int h = static_cast<int>(strip.size(0)), w = static_cast<int>(strip.size(1));
   cv::Mat rgb(h, w, CV_8UC3, strip.data_ptr<std::uint8_t>());
   cv::Mat bgr;
@@ -164,7 +169,7 @@ std::vector<std::string> ConcatImageVisualizer::add_datasample(const data::DataS
   if (!cv::imencode(".png", bgr, png))
     throw Error("RuntimeError", "could not encode the PNG of " + fn);
   for (const std::string& dir_name : o_.local_backends) {
-    const std::string dir = path_join(save_dir(), dir_name);
+    const std::string dir = path_join(*vis_save_dir(), dir_name);
     Env::system().make_dirs(dir);
     const std::string path = path_join(dir, fn + "_" + std::to_string(step) + ".png");
     Env::system().write_file_atomic(path, std::string(png.begin(), png.end()));

@@ -261,9 +261,9 @@ void CheckpointHook::save_best(Runner& runner, const evaluation::Metrics& metric
   for (std::size_t i = 0; i < key_indicators_.size(); ++i) {
     const std::string& key = key_indicators_[i];
     const std::string& rule = rules_[i];
-    const double* score = nullptr;
+    std::optional<double> score;
     for (const auto& [k, v] : metrics)
-      if (k == key) score = &v;
+      if (k == key) score = v.scalar();  // TypeError for a list/tensor metric
     if (!score) {
       std::string known;
       for (const auto& [k, v] : metrics) known += (known.empty() ? "" : ", ") + k;

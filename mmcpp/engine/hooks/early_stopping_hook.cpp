@@ -1,6 +1,8 @@
 // EarlyStoppingHook (mmengine/hooks/early_stopping_hook.py).
 #include "mmcpp/engine/hooks/early_stopping_hook.h"
 
+#include <optional>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -95,11 +97,11 @@ void EarlyStoppingHook::before_run(Runner&) {
 }
 
 void EarlyStoppingHook::after_val_epoch(Runner& runner, const evaluation::Metrics& metrics) {
-  const double* score = nullptr;
+  std::optional<double> score;
   for (const auto& [k, v] : metrics) {
-    if (k == options_.monitor) score = &v;
+    if (k == options_.monitor) score = v.scalar();
   }
-  if (score == nullptr) {
+  if (!score) {
     std::string keys;
     for (const auto& [k, v] : metrics) keys += (keys.empty() ? "'" : ", '") + k + "'";
     if (options_.strict) {

@@ -7,6 +7,7 @@
 #include "mmcpp/engine/runner/runner.h"
 #include "mmcpp/registry/root.h"
 #include "mmcpp/visualization/local_vis_backend.h"
+#include "mmcpp/visualization/visualizer.h"
 
 namespace mmcpp::engine {
 namespace {
@@ -105,27 +106,60 @@ LoggerHook::split_tags(const LogTags& tags) {
   return {floats, ints};
 }
 
-std::string LoggerHook::metrics_json(const LogTags& tags) {
-  std::string out = "{";
-  for (const auto& [k, v] : tags) {
-    if (out.size() > 1) out += ", ";
-    out += visualization::json_string(k) + ": " +
-           (LogProcessor::is_int_tag(k) ? std::to_string(static_cast<std::int64_t>(v))
-                                        : visualization::json_number(v));
+namespace {
+
+// json.dumps of a value ([1.0, 2], nested lists, str, bool, None).
+std::string json_value(const config::Value& v) {
+  if (v.is_bool()) return v.as_bool() ? "true" : "false";
+  if (v.is_int()) return std::to_string(v.as_int());
+  if (v.is_float()) return visualization::json_number(v.as_float());
+  if (v.is_str()) return visualization::json_string(v.as_str());
+  if (v.is_sequence()) {
+    std::string out = "[";
+    for (const auto& item : v.items()) out += (out.size() > 1 ? ", " : "") + json_value(item);
+    return out + "]";
   }
+  if (v.is_dict()) {
+    std::string out = "{";
+    for (const auto& [k, item] : v.as_dict().entries())
+      out += (out.size() > 1 ? ", " : "") + visualization::json_string(k.str()) + ": " +
+             json_value(item);
+    return out + "}";
+  }
+  return "null";
+}
+
+}  // namespace
+
+std::string LoggerHook::metrics_json(
+    const LogTags& tags, const std::vector<std::pair<std::string, config::Value>>& non_scalars) {
+  std::string out = "{";
+  auto add = [&out](const std::string& key, const std::string& value) {
+    if (out.size() > 1) out += ", ";
+    out += visualization::json_string(key) + ": " + value;
+  };
+  bool placed = non_scalars.empty();
+  for (const auto& [k, v] : tags) {
+    const bool is_time =
+        k == "time" || k == "data_time" || k == "test/time" || k == "test/data_time";
+    if (is_time && !placed) {
+      for (const auto& [nk, nv] : non_scalars) add(nk, json_value(nv));
+      placed = true;
+    }
+    add(k, LogProcessor::is_int_tag(k) ? std::to_string(static_cast<std::int64_t>(v))
+                                       : visualization::json_number(v));
+  }
+  if (!placed)
+    for (const auto& [nk, nv] : non_scalars) add(nk, json_value(nv));
   return out + "}";
 }
 
 void LoggerHook::add_scalars(Runner& runner, const LogTags& tags, std::int64_t step) {
-  visualization::LocalVisBackend* backend = runner.vis_backend();
-  if (backend == nullptr) return;
+  visualization::Visualizer* visualizer = runner.visualizer();
+  if (visualizer == nullptr) return;
   // MMEngine passes file_path=<timestamp>.json with every LoggerHook call.
-  if (mirrored_backend_ != backend && !json_log_path_.empty()) {
-    backend->add_mirror_file(json_log_path_);
-    mirrored_backend_ = backend;
-  }
   auto [floats, ints] = split_tags(tags);
-  backend->add_scalars(floats, step, ints);
+  visualizer->add_scalars(floats, step, ints, json_log_path_);
 }
 
 void LoggerHook::before_run(Runner& runner) {
@@ -180,8 +214,20 @@ void LoggerHook::after_test_epoch(Runner& runner, const evaluation::Metrics&) {
   std::int64_t len = loop != nullptr ? loop->total_length() : 0;
   auto [tag, log_str] = runner.log_processor().get_log_after_epoch(runner, len, "test");
   runner.logger().info(log_str);
+  // with_non_scalar=True: the non-scalar metrics (lists, tensors as nested
+  // lists) follow the scalar ones, before time and data_time.
+  std::vector<std::pair<std::string, config::Value>> non_scalars;
+  const MessageHub& hub = runner.message_hub();
+  for (const std::string& key : hub.info_keys()) {
+    if (key.rfind("test", 0) != 0) continue;
+    std::string name = key;
+    if (!runner.log_processor().options().log_with_hierarchy && key.rfind("test/", 0) == 0)
+      name = key.substr(5);
+    non_scalars.emplace_back(name, hub.get_info(key));
+  }
   runner.env().make_dirs(runner.log_dir());
-  runner.env().write_file_atomic(path_join(runner.log_dir(), json_log_path_), metrics_json(tag));
+  runner.env().write_file_atomic(path_join(runner.log_dir(), json_log_path_),
+                                 metrics_json(tag, non_scalars));
 }
 
 void LoggerHook::after_run(Runner& runner) {

@@ -55,15 +55,17 @@ class LoggerHook : public Hook {
   static std::pair<std::vector<std::pair<std::string, double>>,
                    std::vector<std::pair<std::string, std::int64_t>>>
   split_tags(const LogTags& tags);
-  // json.dump of the test metrics dict (mmengine.fileio.dump, no newline).
-  static std::string metrics_json(const LogTags& tags);
+  // json.dump of the test metrics dict (mmengine.fileio.dump, no newline):
+  // the tags, with the non-scalar metrics placed before time/data_time.
+  static std::string metrics_json(
+      const LogTags& tags,
+      const std::vector<std::pair<std::string, config::Value>>& non_scalars = {});
 
  private:
   void add_scalars(Runner& runner, const LogTags& tags, std::int64_t step);
 
   Options options_;
   std::string json_log_path_;  // "<timestamp>.json", relative to vis_data
-  const void* mirrored_backend_ = nullptr;
 };
 
 }  // namespace mmcpp::engine

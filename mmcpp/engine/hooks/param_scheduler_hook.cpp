@@ -30,7 +30,9 @@ void ParamSchedulerHook::step_epoch_based(
 void ParamSchedulerHook::step_with_metrics(
     const std::vector<std::shared_ptr<ParamScheduler>>& schedulers,
     const evaluation::Metrics& metrics) {
-  std::map<std::string, double> m(metrics.begin(), metrics.end());
+  std::map<std::string, double> m;
+  for (const auto& [k, v] : metrics)
+    if (v.is_scalar()) m.emplace(k, v.scalar());
   for (const auto& s : schedulers) {
     if (s && s->by_epoch() && s->need_val_args()) s->step_with_metrics(m);
   }

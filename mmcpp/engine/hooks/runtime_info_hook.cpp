@@ -39,8 +39,14 @@ void RuntimeInfoHook::record_outputs(MessageHub& hub, const NamedTensors& output
 
 void RuntimeInfoHook::record_metrics(MessageHub& hub, const std::string& mode,
                                      const evaluation::Metrics& metrics) {
-  // evaluation::Metrics holds scalars only, so every metric is a scalar here.
-  for (const auto& [key, value] : metrics) hub.update_scalar(mode + "/" + key, value);
+  // MMEngine's _is_scalar: numbers and one-element tensors are scalars; lists
+  // and tensors (classwise values, confusion matrices) go to the runtime info.
+  for (const auto& [key, value] : metrics) {
+    if (value.is_scalar())
+      hub.update_scalar(mode + "/" + key, value.scalar());
+    else
+      hub.update_info(mode + "/" + key, value.to_value());
+  }
 }
 
 void RuntimeInfoHook::enter_val(MessageHub& hub) {

@@ -12,6 +12,7 @@
 #include "mmcpp/engine/runner/runner.h"
 #include "mmcpp/engine/runner/torch_errors.h"
 #include "mmcpp/registry/root.h"
+#include "mmcpp/visualization/visualizer.h"
 
 namespace mmcpp::engine {
 
@@ -259,6 +260,8 @@ ValLoop::ValLoop(Runner& runner, std::shared_ptr<data::DataLoader> loader,
     : EvalLoop(runner, std::move(loader)), evaluator_(std::move(evaluator)), fp16_(fp16) {
   evaluator_->set_dataset_meta(dataloader_->dataset().metainfo());
   if (runner.dist()) evaluator_->set_collector(dist::make_result_collector(runner.dist_ptr()));
+  evaluator_->set_logger(&runner.logger());
+  if (runner.visualizer()) runner.visualizer()->set_dataset_meta(dataloader_->dataset().metainfo());
 }
 
 void ValLoop::run() {
@@ -283,6 +286,8 @@ TestLoop::TestLoop(Runner& runner, std::shared_ptr<data::DataLoader> loader,
     : EvalLoop(runner, std::move(loader)), evaluator_(std::move(evaluator)), fp16_(fp16) {
   evaluator_->set_dataset_meta(dataloader_->dataset().metainfo());
   if (runner.dist()) evaluator_->set_collector(dist::make_result_collector(runner.dist_ptr()));
+  evaluator_->set_logger(&runner.logger());
+  if (runner.visualizer()) runner.visualizer()->set_dataset_meta(dataloader_->dataset().metainfo());
 }
 
 void TestLoop::run() {

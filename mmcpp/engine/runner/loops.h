@@ -126,6 +126,7 @@ class TestLoop : public EvalLoop {
   // metrics and without the after_*_epoch / after_* hooks (interrupted() then
   // says so).
   void run() override;
+  evaluation::Evaluator& evaluator() { return *evaluator_; }
   bool fp16() const { return fp16_; }
 
  private:

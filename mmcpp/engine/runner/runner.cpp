@@ -21,7 +21,7 @@
 #include "mmcpp/engine/runner/log_processor.h"
 #include "mmcpp/registry/plugins.h"
 #include "mmcpp/registry/root.h"
-#include "mmcpp/visualization/local_vis_backend.h"
+#include "mmcpp/visualization/visualizer.h"
 
 namespace mmcpp::engine {
 
@@ -148,9 +148,10 @@ Runner::Runner(const config::Config& cfg, Env& env, std::shared_ptr<dist::DistCo
     logger_->info("Config:\n" + cfg_.pretty_text());
   }
 
-  vis_backend_ = std::make_shared<visualization::LocalVisBackend>();
-  vis_backend_->init(path_join(log_dir_, "vis_data"), env_);
-  vis_backend_->add_config(cfg_.pretty_text());
+  // Runner.build_visualizer, then visualizer.add_config(cfg).
+  visualizer_ = visualization::build_visualizer(get_or(cfg_, "visualizer", Value()),
+                                                experiment_name_, log_dir_, env_, logger_.get());
+  visualizer_->add_config(cfg_.pretty_text());
 
   build_model();
   register_default_and_custom_hooks();
@@ -525,6 +526,14 @@ evaluation::Metrics Runner::test() {
   test_loop_ = build_test_loop(*this, *cfg_.get("test_cfg"), *cfg_.get("test_dataloader"),
                                *cfg_.get("test_evaluator"));
   test_loader_ = test_loop_->dataloader_ptr();
+  if (!extra_test_metrics_.empty()) {
+    // tools/test.py: runner.test_evaluator.metrics.append(DumpResults(...)).
+    auto* loop = dynamic_cast<TestLoop*>(test_loop_.get());
+    if (!loop)
+      throw Error("NotImplementedError",
+                  "--out needs the default TestLoop; this config's test_cfg builds another loop");
+    for (const auto& m : extra_test_metrics_) loop->evaluator().add_metric(m);
+  }
   call_hook([&](Hook& h) { h.before_run(*this); });
   load_or_resume();
   InterruptGuard guard(stop_);

@@ -38,7 +38,7 @@ namespace mmcpp::engine {
 class LogProcessor;
 }  // namespace mmcpp::engine
 namespace mmcpp::visualization {
-class LocalVisBackend;
+class Visualizer;
 }
 namespace mmcpp::engine {
 
@@ -52,6 +52,11 @@ class Runner {
   void train();
   evaluation::Metrics val();
   evaluation::Metrics test();
+  // Appended to the test evaluator's metrics when test() builds it (tools/test.py:
+  // `runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))`).
+  void add_test_metric(std::shared_ptr<evaluation::BaseMetric> metric) {
+    extra_test_metrics_.push_back(std::move(metric));
+  }
 
   // ---- the view hooks and loops use ----
   Logger& logger() { return *logger_; }
@@ -97,7 +102,9 @@ class Runner {
   dist::DistContext* dist() const { return dist_.get(); }
   const std::shared_ptr<dist::DistContext>& dist_ptr() const { return dist_; }
   Env& env() { return env_; }
-  visualization::LocalVisBackend* vis_backend() { return vis_backend_.get(); }
+  // The runner's Visualizer (config `visualizer`; by default one LocalVisBackend).
+  visualization::Visualizer* visualizer() { return visualizer_.get(); }
+  const std::shared_ptr<visualization::Visualizer>& visualizer_ptr() const { return visualizer_; }
   LogProcessor& log_processor() { return *log_processor_; }
   const std::vector<std::shared_ptr<Hook>>& hooks() const { return hooks_; }
 
@@ -189,7 +196,7 @@ class Runner {
   std::unique_ptr<CurrentLoggerScope> logger_scope_;
   MessageHub message_hub_;
   std::shared_ptr<LogProcessor> log_processor_;
-  std::shared_ptr<visualization::LocalVisBackend> vis_backend_;
+  std::shared_ptr<visualization::Visualizer> visualizer_;
   std::shared_ptr<BaseModel> model_;
   std::shared_ptr<BaseModel> wrapped_model_;
   std::shared_ptr<OptimWrapper> optim_wrapper_;
@@ -202,6 +209,7 @@ class Runner {
   std::shared_ptr<EvalLoop> val_loop_;
   std::shared_ptr<EvalLoop> test_loop_;
   std::vector<std::shared_ptr<Hook>> hooks_;
+  std::vector<std::shared_ptr<evaluation::BaseMetric>> extra_test_metrics_;
   std::shared_ptr<data::DataLoader> train_loader_, val_loader_, test_loader_;
 
   std::string work_dir_, log_dir_, timestamp_, experiment_name_, loop_stage_;

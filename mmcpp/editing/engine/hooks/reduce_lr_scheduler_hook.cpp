@@ -1,5 +1,6 @@
 #include "mmcpp/editing/engine/hooks/reduce_lr_scheduler_hook.h"
 
+#include <optional>
 #include <utility>
 
 #include "mmcpp/core/error.h"
@@ -60,9 +61,9 @@ void ReduceLRSchedulerHook::after_train_iter(engine::Runner& runner, std::int64_
 void ReduceLRSchedulerHook::after_val_epoch(engine::Runner& runner,
                                             const evaluation::Metrics& metrics) {
   if (!val_metric_) return;
-  const double* value = nullptr;
+  std::optional<double> value;
   for (const auto& [k, v] : metrics)
-    if (k == *val_metric_) value = &v;
+    if (k == *val_metric_) value = v.scalar();
   if (!value) throw Error("KeyError", *val_metric_ + " is not found in metrics");
   add_value(*value);
   if (!by_epoch_ || every_n_epochs(runner, interval_)) {

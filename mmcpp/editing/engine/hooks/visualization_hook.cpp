@@ -44,26 +44,20 @@ std::vector<std::string> BasicVisualizationHook::stages() const {
 }
 
 void BasicVisualizationHook::before_run(engine::Runner& runner) {
+  // The runner's visualizer (Runner.build_visualizer: name and save_dir default
+  // to the run's), as MMEngine's hooks use Visualizer.get_current_instance().
   const Value* cfg = runner.cfg().get("visualizer");
   if (!cfg || cfg->is_none()) {
     runner.logger().warning(
         "BasicVisualizationHook: the config has no `visualizer`; nothing will be drawn");
     return;
   }
-  Value c = cfg->deep_copy();
-  if (!c.is_dict()) throw Error("TypeError", "visualizer should be a dict, got " + c.repr());
-  // Runner.build_visualizer: name and save_dir default to the run's.
-  if (!c.as_dict().contains("name"))
-    c.as_dict().set(Value("name"), Value(runner.experiment_name()));
-  if (!c.as_dict().contains("save_dir"))
-    c.as_dict().set(Value("save_dir"), Value(runner.log_dir()));
-  auto built = VISUALIZERS().build(c);
-  visualizer_ = std::dynamic_pointer_cast<ConcatImageVisualizer>(built);
+  visualizer_ = std::dynamic_pointer_cast<ConcatImageVisualizer>(runner.visualizer_ptr());
   if (!visualizer_)
     throw Error("NotImplementedError",
                 "BasicVisualizationHook draws with MMagic's "
                 "ConcatImageVisualizer; visualizer " +
-                    c.repr() + " is not supported by mmcpp yet");
+                    cfg->repr() + " is not supported by mmcpp yet");
 }
 
 void BasicVisualizationHook::after_iter(engine::Runner& runner, std::int64_t batch_idx,
