@@ -3,7 +3,9 @@
 // tools/dist_train.sh. Starts N local ranks of `mmcpp train CONFIG ...
 // --launcher pytorch` with torchrun's variables (RANK, LOCAL_RANK, WORLD_SIZE,
 // LOCAL_WORLD_SIZE, GROUP_RANK, ROLE_*, MASTER_ADDR, MASTER_PORT,
-// TORCHELASTIC_*), so the ranks behave as under `torchrun --no-python`. Run it
+// TORCHELASTIC_*), so the ranks behave as under `torchrun --no-python`. As
+// dist_train.sh, `mmcpp dist-train CONFIG GPUS [train flags]` works too, with
+// NNODES, NODE_RANK, PORT and MASTER_ADDR from the environment. Run it
 // once per node for several nodes (the node with --node-rank 0 hosts rank 0).
 //
 // SIGINT/SIGTERM/SIGHUP are forwarded to the ranks (they stop at the same
@@ -18,6 +20,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <map>
@@ -54,6 +57,17 @@ std::string self_exe() {
   ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
   if (n <= 0) throw mmcpp::Error("RuntimeError", "dist-train: cannot find the mmcpp binary");
   return std::string(buf, static_cast<std::size_t>(n));
+}
+
+// An integer environment variable, `dflt` when unset or empty.
+int env_int(const char* name, int dflt) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return dflt;
+  std::string s(v);
+  if (s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos)
+    throw mmcpp::Error("ValueError",
+                       std::string("dist-train: ") + name + "='" + s + "' is not an integer");
+  return std::stoi(s);
 }
 
 std::string signal_name(int sig) {
@@ -243,20 +257,39 @@ mmcpp::tools::RunFn setup_dist_train(CLI::App& sub) {
       "`mmcpp train CONFIG ... --launcher pytorch` (MMPretrain's tools/dist_train.sh); "
       "unrecognised arguments go to `mmcpp train`");
   sub.add_option("config", a->config, "train config file path")->required();
-  sub.add_option("--nproc-per-node,--nproc_per_node", a->nproc_per_node,
-                 "number of ranks on this node")
-      ->required();
-  sub.add_option("--nnodes", a->nnodes, "number of nodes (one dist-train per node)");
-  sub.add_option("--node-rank,--node_rank", a->node_rank, "rank of this node in [0, nnodes)");
-  sub.add_option("--master-addr,--master_addr", a->master_addr,
-                 "address of the node with node rank 0 (default 127.0.0.1)");
-  sub.add_option("--master-port,--master_port", a->master_port,
-                 "free port on the master node (default 29500)");
+  CLI::Option* nproc = sub.add_option("--nproc-per-node,--nproc_per_node", a->nproc_per_node,
+                                      "number of ranks on this node (or CONFIG GPUS, as "
+                                      "tools/dist_train.sh)");
+  CLI::Option* nnodes = sub.add_option("--nnodes", a->nnodes,
+                                       "number of nodes (one dist-train per node; env NNODES)");
+  CLI::Option* node_rank = sub.add_option("--node-rank,--node_rank", a->node_rank,
+                                          "rank of this node in [0, nnodes) (env NODE_RANK)");
+  CLI::Option* addr =
+      sub.add_option("--master-addr,--master_addr", a->master_addr,
+                     "address of the node with node rank 0 (env MASTER_ADDR, default 127.0.0.1)");
+  CLI::Option* port = sub.add_option("--master-port,--master_port", a->master_port,
+                                     "free port on the master node (env PORT, default 29500)");
   sub.add_option("--grace-seconds", a->grace_seconds,
                  "after a rank fails, how long the others get to stop on their own (default 30)");
   sub.allow_extras();
-  return [a, &sub] {
+  return [a, &sub, nproc, nnodes, node_rank, addr, port] {
     a->train_args = sub.remaining();
+    if (nproc->count() == 0) {
+      // tools/dist_train.sh CONFIG GPUS [PY_ARGS]
+      if (a->train_args.empty() || a->train_args[0].empty() ||
+          a->train_args[0].find_first_not_of("0123456789") != std::string::npos)
+        throw mmcpp::Error("ValueError",
+                           "dist-train needs the number of ranks on this node: --nproc-per-node "
+                           "N, or CONFIG GPUS as tools/dist_train.sh");
+      a->nproc_per_node = std::stoi(a->train_args[0]);
+      a->train_args.erase(a->train_args.begin());
+    }
+    // tools/dist_train.sh's environment: NNODES, NODE_RANK, PORT, MASTER_ADDR.
+    if (nnodes->count() == 0) a->nnodes = env_int("NNODES", a->nnodes);
+    if (node_rank->count() == 0) a->node_rank = env_int("NODE_RANK", a->node_rank);
+    if (port->count() == 0) a->master_port = env_int("PORT", a->master_port);
+    if (addr->count() == 0)
+      if (const char* v = std::getenv("MASTER_ADDR"); v && *v) a->master_addr = v;
     return dist_train(*a);
   };
 }

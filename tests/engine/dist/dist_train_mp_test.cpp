@@ -451,6 +451,32 @@ TEST(DistTrainMultiProcess, LaunchEnvironmentErrors) {
   fs::remove_all(dir);
 }
 
+// tools/dist_train.sh's form: CONFIG GPUS [args], the port from PORT.
+TEST(DistTrainMultiProcess, DistTrainShellForm) {
+  std::string dir = temp_dir("shell");
+  int port = free_port();
+  run_ok({kBinary, "dist-train", kConfig, "2", "--work-dir", dir + "/run", "--cfg-options",
+          "train_cfg.max_iters=2", "train_dataloader.batch_size=64"},
+         {{"PORT", std::to_string(port)}}, dir + "/run.log");
+  std::string log = read_text(dir + "/run.log");
+  EXPECT_NE(log.find("started 2 rank(s) of 2 on node 0/1 (master 127.0.0.1:" +
+                     std::to_string(port) + ")"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("GPU number: 2"), std::string::npos) << log;
+  EXPECT_TRUE(fs::exists(dir + "/run/iter_2.pth")) << log;
+  // Neither --nproc-per-node nor GPUS: a usage error before anything starts.
+  Proc p =
+      spawn({kBinary, "dist-train", kConfig, "--work-dir", dir + "/none"}, {}, dir + "/none.log");
+  int status = wait_exit(p, 60);
+  log = read_text(dir + "/none.log");
+  EXPECT_TRUE(status > 0 && !ok(status)) << log;
+  EXPECT_NE(log.find("dist-train needs the number of ranks on this node"), std::string::npos)
+      << log;
+  EXPECT_FALSE(fs::exists(dir + "/none"));
+  fs::remove_all(dir);
+}
+
 // PyTorch's own launcher starts mmcpp ranks, with the same result as dist-train.
 // (tests/data/dist/torchrun.py is /usr/bin/torchrun with the fix Debian's 1.13
 // needs on Python 3.11 to start anything at all.)
