@@ -233,8 +233,9 @@ TEST(DistTrainMultiProcess, TwoRanksReproduceOneProcess) {
   fs::remove_all(dir);
 }
 
-// `mmcpp test` on 2 ranks gives exactly the metric of 1 rank on 1001 images
-// (the sampler pads rank 1 with one repeated image, which must not count).
+// `mmcpp test` on 2 ranks (started by hand, and by `mmcpp dist-test`) gives
+// exactly the metric of 1 rank on 1001 images (the sampler pads rank 1 with one
+// repeated image, which must not count).
 TEST(DistTrainMultiProcess, TestMetricOfTwoRanksEqualsOneRank) {
   std::string dir = temp_dir("metric");
   run_ok(train_cmd(dir + "/train", {"train_cfg.max_iters=5"}), {}, dir + "/train.log");
@@ -249,10 +250,18 @@ TEST(DistTrainMultiProcess, TestMetricOfTwoRanksEqualsOneRank) {
                            dir + "/two.json", "--launcher", "pytorch"},
                           rank_env(r, 2, port), dir + "/two_" + std::to_string(r) + ".log"));
   for (auto& p : ranks) EXPECT_TRUE(ok(wait_exit(p, 240))) << read_text(p.log);
+  // tools/dist_test.sh's form: CONFIG CHECKPOINT GPUS [args].
+  run_ok({kBinary, "dist-test", kConfig, ckpt, "2", "--work-dir", dir + "/three", "--out",
+          dir + "/three.json"},
+         {{"PORT", std::to_string(free_port())}}, dir + "/three.log");
   std::string one = read_text(dir + "/one.json"), two = read_text(dir + "/two.json");
   std::cout << "[ dist     ] 1 rank: " << one << "[ dist     ] 2 ranks: " << two;
   EXPECT_NE(one.find("\"dist_test/count\": 1001"), std::string::npos) << one;
   EXPECT_EQ(one, two);
+  EXPECT_EQ(one, read_text(dir + "/three.json"));
+  EXPECT_NE(read_text(dir + "/three.log").find("dist-test: started 2 rank(s) of 2"),
+            std::string::npos)
+      << read_text(dir + "/three.log");
   fs::remove_all(dir);
 }
 
