@@ -460,6 +460,50 @@ TEST(DistTrainMultiProcess, LaunchEnvironmentErrors) {
   fs::remove_all(dir);
 }
 
+// `srun ... mmcpp train CFG --launcher slurm` and `mpirun ... --launcher mpi`:
+// ranks started with Slurm's / Open MPI's variables train exactly as ranks
+// with torchrun's.
+TEST(DistTrainMultiProcess, SlurmAndMpiLaunchersTrain) {
+  std::string dir = temp_dir("launchers");
+  const std::vector<std::string> options = {"train_cfg.max_iters=3",
+                                            "train_dataloader.batch_size=64"};
+  auto run_ranks = [&](const std::string& launcher, auto env_of) {
+    int port = free_port();
+    std::vector<Proc> ranks;
+    for (int r = 0; r < 2; ++r) {
+      auto cmd = train_cmd(dir + "/" + launcher, options);
+      cmd.insert(cmd.end(), {"--launcher", launcher});
+      ranks.push_back(
+          spawn(cmd, env_of(r, port), dir + "/" + launcher + "_" + std::to_string(r) + ".log"));
+    }
+    for (auto& p : ranks) EXPECT_TRUE(ok(wait_exit(p, 240))) << read_text(p.log);
+    std::string log = read_text(dir + "/" + launcher + "_0.log");
+    EXPECT_NE(log.find("Distributed launcher: " + launcher), std::string::npos) << log;
+    EXPECT_NE(log.find("GPU number: 2"), std::string::npos) << log;
+    return dir + "/" + launcher + "/iter_3.pth";
+  };
+  std::string torch_ckpt =
+      run_ranks("pytorch", [](int r, int port) { return rank_env(r, 2, port); });
+  std::string slurm_ckpt = run_ranks("slurm", [](int r, int port) {
+    return std::map<std::string, std::string>{
+        {"SLURM_PROCID", std::to_string(r)},  {"SLURM_NTASKS", "2"},
+        {"SLURM_LOCALID", std::to_string(r)}, {"SLURM_NTASKS_PER_NODE", "2"},
+        {"SLURM_NODELIST", "localhost"},      {"MASTER_PORT", std::to_string(port)}};
+  });
+  std::string mpi_ckpt = run_ranks("mpi", [](int r, int port) {
+    return std::map<std::string, std::string>{{"OMPI_COMM_WORLD_RANK", std::to_string(r)},
+                                              {"OMPI_COMM_WORLD_SIZE", "2"},
+                                              {"OMPI_COMM_WORLD_LOCAL_RANK", std::to_string(r)},
+                                              {"OMPI_COMM_WORLD_LOCAL_SIZE", "2"},
+                                              {"MASTER_ADDR", "127.0.0.1"},
+                                              {"MASTER_PORT", std::to_string(port)}};
+  });
+  ASSERT_TRUE(fs::exists(torch_ckpt) && fs::exists(slurm_ckpt) && fs::exists(mpi_ckpt));
+  EXPECT_EQ(max_relative_difference(slurm_ckpt, torch_ckpt), 0.0);
+  EXPECT_EQ(max_relative_difference(mpi_ckpt, torch_ckpt), 0.0);
+  fs::remove_all(dir);
+}
+
 // tools/dist_train.sh's form: CONFIG GPUS [args], the port from PORT.
 TEST(DistTrainMultiProcess, DistTrainShellForm) {
   std::string dir = temp_dir("shell");
