@@ -3,8 +3,12 @@
 // tools/dist_train.sh. Starts N local ranks of `mmcpp train CONFIG ...
 // --launcher pytorch` with torchrun's variables (RANK, LOCAL_RANK, WORLD_SIZE,
 // LOCAL_WORLD_SIZE, GROUP_RANK, ROLE_*, MASTER_ADDR, MASTER_PORT,
-// TORCHELASTIC_*), so the ranks behave as under `torchrun --no-python`. Run it
+// TORCHELASTIC_*), so the ranks behave as under `torchrun --no-python`. As
+// dist_train.sh, `mmcpp dist-train CONFIG GPUS [train flags]` works too, with
+// NNODES, NODE_RANK, PORT and MASTER_ADDR from the environment. Run it
 // once per node for several nodes (the node with --node-rank 0 hosts rank 0).
+// `mmcpp dist-test CONFIG CHECKPOINT GPUS [test flags]` (same options) is
+// tools/dist_test.sh: ranks of `mmcpp test`, each evaluating its shard.
 //
 // SIGINT/SIGTERM/SIGHUP are forwarded to the ranks (they stop at the same
 // iteration and rank 0 saves a checkpoint). When a rank fails, the launcher
@@ -18,6 +22,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <map>
@@ -36,7 +41,8 @@ extern char** environ;
 namespace {
 
 struct DistTrainArgs {
-  std::string config;
+  std::string subcommand;               // "train" or "test"
+  std::vector<std::string> positional;  // CONFIG [CHECKPOINT]
   int nproc_per_node = 1;
   int nnodes = 1;
   int node_rank = 0;
@@ -52,8 +58,19 @@ extern "C" void on_signal(int sig) { g_signal.store(sig); }
 std::string self_exe() {
   char buf[4096];
   ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) throw mmcpp::Error("RuntimeError", "dist-train: cannot find the mmcpp binary");
+  if (n <= 0) throw mmcpp::Error("RuntimeError", "dist launcher: cannot find the mmcpp binary");
   return std::string(buf, static_cast<std::size_t>(n));
+}
+
+// An integer environment variable, `dflt` when unset or empty.
+int env_int(const char* name, int dflt) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return dflt;
+  std::string s(v);
+  if (s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos)
+    throw mmcpp::Error("ValueError",
+                       std::string("dist launcher: ") + name + "='" + s + "' is not an integer");
+  return std::stoi(s);
 }
 
 std::string signal_name(int sig) {
@@ -91,20 +108,22 @@ pid_t spawn(const std::string& exe, const std::vector<std::string>& args,
   envp.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid < 0)
-    throw mmcpp::Error("OSError", std::string("dist-train: fork failed: ") + std::strerror(errno));
+    throw mmcpp::Error("OSError",
+                       std::string("dist launcher: fork failed: ") + std::strerror(errno));
   if (pid == 0) {
     // The child starts with default signal handling and no blocked signals.
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGTERM, SIG_DFL);
     ::signal(SIGHUP, SIG_DFL);
     ::execve(exe.c_str(), argv.data(), envp.data());
-    std::fprintf(stderr, "dist-train: cannot run %s: %s\n", exe.c_str(), std::strerror(errno));
+    std::fprintf(stderr, "dist launcher: cannot run %s: %s\n", exe.c_str(), std::strerror(errno));
     ::_exit(127);
   }
   return pid;
 }
 
 int dist_train(const DistTrainArgs& a) {
+  const std::string tag = "dist-" + a.subcommand + ": ";
   if (a.nproc_per_node < 1)
     throw mmcpp::Error("ValueError", "--nproc-per-node must be at least 1, got " +
                                          std::to_string(a.nproc_per_node));
@@ -119,7 +138,8 @@ int dist_train(const DistTrainArgs& a) {
                        "--master-port must be in [1, 65535], got " + std::to_string(a.master_port));
   for (const auto& arg : a.train_args)
     if (arg == "--launcher" || arg.rfind("--launcher=", 0) == 0)
-      throw mmcpp::Error("ValueError", "dist-train sets --launcher pytorch itself; remove " + arg);
+      throw mmcpp::Error("ValueError",
+                         "dist-" + a.subcommand + " sets --launcher pytorch itself; remove " + arg);
 
   const int world = a.nnodes * a.nproc_per_node;
   std::map<std::string, std::string> common = {
@@ -137,13 +157,15 @@ int dist_train(const DistTrainArgs& a) {
   };
   if (a.nproc_per_node > 1 && !std::getenv("OMP_NUM_THREADS")) {
     // torchrun's default: one intra-op thread per rank unless told otherwise.
-    std::cerr << "dist-train: setting OMP_NUM_THREADS=1 for each rank to avoid overloading the "
+    std::cerr << tag
+              << "setting OMP_NUM_THREADS=1 for each rank to avoid overloading the "
                  "machine; set OMP_NUM_THREADS to tune it\n";
     common["OMP_NUM_THREADS"] = "1";
   }
 
   std::string exe = self_exe();
-  std::vector<std::string> argv = {exe, "train", a.config};
+  std::vector<std::string> argv = {exe, a.subcommand};
+  argv.insert(argv.end(), a.positional.begin(), a.positional.end());
   argv.insert(argv.end(), a.train_args.begin(), a.train_args.end());
   argv.push_back("--launcher");
   argv.push_back("pytorch");
@@ -166,7 +188,7 @@ int dist_train(const DistTrainArgs& a) {
     c.pid = spawn(exe, argv, env);
     children.push_back(c);
   }
-  std::cerr << "dist-train: started " << a.nproc_per_node << " rank(s) of " << world << " on node "
+  std::cerr << tag << "started " << a.nproc_per_node << " rank(s) of " << world << " on node "
             << a.node_rank << "/" << a.nnodes << " (master " << a.master_addr << ":"
             << a.master_port << ")\n";
 
@@ -179,7 +201,7 @@ int dist_train(const DistTrainArgs& a) {
   while (running > 0) {
     if (int sig = g_signal.exchange(0)) {
       forwarded = sig;
-      std::cerr << "dist-train: forwarding " << signal_name(sig) << " to the ranks\n";
+      std::cerr << tag << "forwarding " << signal_name(sig) << " to the ranks\n";
       for (auto& c : children)
         if (c.running) ::kill(c.pid, sig);
     }
@@ -194,7 +216,7 @@ int dist_train(const DistTrainArgs& a) {
         if (failed(status) && !first_failure && !forwarded) {
           first_failure = &c;
           failed_at = Clock::now();
-          std::cerr << "dist-train: rank " << c.rank << " (local rank " << c.local_rank << ", pid "
+          std::cerr << tag << "rank " << c.rank << " (local rank " << c.local_rank << ", pid "
                     << c.pid << ") " << describe_exit(status) << "; "
                     << (running > 0 ? "the other ranks are stopping" : "no rank is left") << "\n";
         }
@@ -206,8 +228,8 @@ int dist_train(const DistTrainArgs& a) {
       double waited = std::chrono::duration<double>(Clock::now() - failed_at).count();
       if (!terminated && waited > a.grace_seconds) {
         terminated = true;
-        std::cerr << "dist-train: terminating the ranks still running after rank "
-                  << first_failure->rank << " failed\n";
+        std::cerr << tag << "terminating the ranks still running after rank " << first_failure->rank
+                  << " failed\n";
         for (auto& c : children)
           if (c.running) ::kill(c.pid, SIGTERM);
       } else if (terminated && !killed && waited > a.grace_seconds + 10) {
@@ -223,12 +245,12 @@ int dist_train(const DistTrainArgs& a) {
   for (const auto& c : children) {
     if (!failed(c.status)) continue;
     if (!first_failure || &c != first_failure)
-      std::cerr << "dist-train: rank " << c.rank << " (pid " << c.pid << ") "
-                << describe_exit(c.status) << "\n";
+      std::cerr << tag << "rank " << c.rank << " (pid " << c.pid << ") " << describe_exit(c.status)
+                << "\n";
     if (code == 0) code = WIFEXITED(c.status) ? WEXITSTATUS(c.status) : 128 + WTERMSIG(c.status);
   }
   if (first_failure) {
-    std::cerr << "dist-train: failed: rank " << first_failure->rank << " "
+    std::cerr << tag << "failed: rank " << first_failure->rank << " "
               << describe_exit(first_failure->status) << "\n";
     return code ? code : 1;
   }
@@ -236,31 +258,68 @@ int dist_train(const DistTrainArgs& a) {
   return code;
 }
 
-mmcpp::tools::RunFn setup_dist_train(CLI::App& sub) {
+mmcpp::tools::RunFn setup_dist(CLI::App& sub, const std::string& subcommand) {
   auto a = std::make_shared<DistTrainArgs>();
-  sub.description(
-      "Train on several processes (and nodes) with c10d: starts --nproc-per-node ranks of "
-      "`mmcpp train CONFIG ... --launcher pytorch` (MMPretrain's tools/dist_train.sh); "
-      "unrecognised arguments go to `mmcpp train`");
-  sub.add_option("config", a->config, "train config file path")->required();
-  sub.add_option("--nproc-per-node,--nproc_per_node", a->nproc_per_node,
-                 "number of ranks on this node")
-      ->required();
-  sub.add_option("--nnodes", a->nnodes, "number of nodes (one dist-train per node)");
-  sub.add_option("--node-rank,--node_rank", a->node_rank, "rank of this node in [0, nnodes)");
-  sub.add_option("--master-addr,--master_addr", a->master_addr,
-                 "address of the node with node rank 0 (default 127.0.0.1)");
-  sub.add_option("--master-port,--master_port", a->master_port,
-                 "free port on the master node (default 29500)");
+  a->subcommand = subcommand;
+  a->positional.resize(subcommand == "test" ? 2 : 1);
+  if (subcommand == "test") {
+    sub.description(
+        "Test on several processes (and nodes) with c10d: starts --nproc-per-node ranks of "
+        "`mmcpp test CONFIG CHECKPOINT ... --launcher pytorch` (MMPretrain's "
+        "tools/dist_test.sh); unrecognised arguments go to `mmcpp test`");
+    sub.add_option("config", a->positional[0], "test config file path")->required();
+    sub.add_option("checkpoint", a->positional[1], "checkpoint file")->required();
+  } else {
+    sub.description(
+        "Train on several processes (and nodes) with c10d: starts --nproc-per-node ranks of "
+        "`mmcpp train CONFIG ... --launcher pytorch` (MMPretrain's tools/dist_train.sh); "
+        "unrecognised arguments go to `mmcpp train`");
+    sub.add_option("config", a->positional[0], "train config file path")->required();
+  }
+  CLI::Option* nproc = sub.add_option("--nproc-per-node,--nproc_per_node", a->nproc_per_node,
+                                      "number of ranks on this node (or CONFIG GPUS, as "
+                                      "tools/dist_train.sh)");
+  CLI::Option* nnodes =
+      sub.add_option("--nnodes", a->nnodes, "number of nodes (one launcher per node; env NNODES)");
+  CLI::Option* node_rank = sub.add_option("--node-rank,--node_rank", a->node_rank,
+                                          "rank of this node in [0, nnodes) (env NODE_RANK)");
+  CLI::Option* addr =
+      sub.add_option("--master-addr,--master_addr", a->master_addr,
+                     "address of the node with node rank 0 (env MASTER_ADDR, default 127.0.0.1)");
+  CLI::Option* port = sub.add_option("--master-port,--master_port", a->master_port,
+                                     "free port on the master node (env PORT, default 29500)");
   sub.add_option("--grace-seconds", a->grace_seconds,
                  "after a rank fails, how long the others get to stop on their own (default 30)");
   sub.allow_extras();
-  return [a, &sub] {
+  return [a, &sub, nproc, nnodes, node_rank, addr, port] {
     a->train_args = sub.remaining();
+    if (nproc->count() == 0) {
+      // tools/dist_train.sh CONFIG GPUS [PY_ARGS], dist_test.sh CONFIG CHECKPOINT GPUS
+      if (a->train_args.empty() || a->train_args[0].empty() ||
+          a->train_args[0].find_first_not_of("0123456789") != std::string::npos)
+        throw mmcpp::Error("ValueError",
+                           "dist-" + a->subcommand +
+                               " needs the number of ranks on this node: --nproc-per-node N, or " +
+                               (a->subcommand == "test" ? "CONFIG CHECKPOINT GPUS as "
+                                                          "tools/dist_test.sh"
+                                                        : "CONFIG GPUS as tools/dist_train.sh"));
+      a->nproc_per_node = std::stoi(a->train_args[0]);
+      a->train_args.erase(a->train_args.begin());
+    }
+    // tools/dist_train.sh's environment: NNODES, NODE_RANK, PORT, MASTER_ADDR.
+    if (nnodes->count() == 0) a->nnodes = env_int("NNODES", a->nnodes);
+    if (node_rank->count() == 0) a->node_rank = env_int("NODE_RANK", a->node_rank);
+    if (port->count() == 0) a->master_port = env_int("PORT", a->master_port);
+    if (addr->count() == 0)
+      if (const char* v = std::getenv("MASTER_ADDR"); v && *v) a->master_addr = v;
     return dist_train(*a);
   };
 }
 
+mmcpp::tools::RunFn setup_dist_train(CLI::App& sub) { return setup_dist(sub, "train"); }
+mmcpp::tools::RunFn setup_dist_test(CLI::App& sub) { return setup_dist(sub, "test"); }
+
 }  // namespace
 
 MMCPP_REGISTER_SUBCOMMAND("dist-train", setup_dist_train);
+MMCPP_REGISTER_SUBCOMMAND("dist-test", setup_dist_test);

@@ -11,6 +11,7 @@
 #include "mmcpp/core/error.h"
 #include "mmcpp/engine/dist/dist.h"
 #include "mmcpp/engine/dist/dist_context.h"
+#include "mmcpp/registry/build_args.h"
 
 namespace mmcpp::dist {
 
@@ -237,6 +238,39 @@ std::size_t attach_sync_batchnorm(torch::nn::Module& model,
     }
   }
   return n;
+}
+
+SyncBatchNorm build_sync_norm_layer(const std::string& type, std::int64_t num_features,
+                                    const config::Value& args) {
+  if (type != "SyncBN" && type != "MMSyncBN")
+    throw Error("KeyError",
+                "build_sync_norm_layer: type must be 'SyncBN' or 'MMSyncBN', got '" + type + "'");
+  if (num_features <= 0)
+    throw Error("ValueError",
+                type + ": num_features must be positive, got " + std::to_string(num_features));
+  config::Value cfg = args.is_none() ? config::Value::dict(false) : args.deep_copy();
+  if (!cfg.is_dict())
+    throw Error("TypeError", type + ": norm_cfg must be a dict, got " + cfg.repr());
+  cfg.as_dict().erase("type");  // the layer's own type may come along
+  registry::BuildArgs a(type, cfg);
+  SyncBatchNormOptions options(num_features);
+  options.eps(a.get_float("eps", 1e-5));
+  if (a.has("momentum")) options.momentum(a.get_opt_float("momentum"));
+  options.affine(a.get_bool("affine", true));
+  options.track_running_stats(a.get_bool("track_running_stats", true));
+  options.mode(SyncBatchNormOptions::Mode::kSync);
+  const std::string group_key = type == "SyncBN" ? "process_group" : "group";
+  if (a.has(group_key) && !a.value(group_key).is_none())
+    throw Error("NotImplementedError", type + ": " + group_key + "=" + a.value(group_key).repr() +
+                                           ": only the whole world (None) synchronises in mmcpp");
+  if (type == "MMSyncBN") {
+    std::string mode = a.get_str("stats_mode", "default");
+    if (mode != "default" && mode != "N")
+      throw Error("AssertionError",
+                  "\"stats_mode\" only accepts \"default\" and \"N\", got \"" + mode + "\"");
+  }
+  a.check_all_used();
+  return SyncBatchNorm(options);
 }
 
 ConvertReport convert_sync_batchnorm(torch::nn::Module& model, const std::string& implementation) {

@@ -30,6 +30,8 @@
 #include <string>
 #include <vector>
 
+#include "mmcpp/config/value.h"
+
 namespace mmcpp::dist {
 
 class DistContext;
@@ -86,6 +88,18 @@ struct ConvertReport {
   // LibTorch BatchNorm modules (qualified names) left as they are.
   std::vector<std::string> not_convertible;
 };
+
+// The layer MMCV's build_norm_layer makes for norm_cfg type 'SyncBN'
+// (torch.nn.SyncBatchNorm: eps=1e-5, momentum=0.1 or None, affine=True,
+// track_running_stats=True, process_group=None) or 'MMSyncBN' (mmcv.ops.SyncBatchNorm:
+// the same and group=None, stats_mode='default' or 'N'), from the norm_cfg keys other
+// than `requires_grad` (build_norm_layer's own; `type` may be present). Built in kSync mode: the
+// Runner attaches the process group. Only the whole world synchronises (a group or
+// process_group other than None is a NotImplementedError). Both stats modes weight
+// each rank by its batch size, which is MMCV's 'default' too whenever every rank holds
+// the same number of samples (what the samplers give). Other keys: TypeError naming them.
+SyncBatchNorm build_sync_norm_layer(const std::string& type, std::int64_t num_features,
+                                    const config::Value& args);
 
 // mmengine.model.convert_sync_batchnorm(module, implementation): 'torch' or
 // 'mmcv' (ValueError otherwise; both give the same statistics here).

@@ -233,8 +233,9 @@ TEST(DistTrainMultiProcess, TwoRanksReproduceOneProcess) {
   fs::remove_all(dir);
 }
 
-// `mmcpp test` on 2 ranks gives exactly the metric of 1 rank on 1001 images
-// (the sampler pads rank 1 with one repeated image, which must not count).
+// `mmcpp test` on 2 ranks (started by hand, and by `mmcpp dist-test`) gives
+// exactly the metric of 1 rank on 1001 images (the sampler pads rank 1 with one
+// repeated image, which must not count).
 TEST(DistTrainMultiProcess, TestMetricOfTwoRanksEqualsOneRank) {
   std::string dir = temp_dir("metric");
   run_ok(train_cmd(dir + "/train", {"train_cfg.max_iters=5"}), {}, dir + "/train.log");
@@ -249,10 +250,18 @@ TEST(DistTrainMultiProcess, TestMetricOfTwoRanksEqualsOneRank) {
                            dir + "/two.json", "--launcher", "pytorch"},
                           rank_env(r, 2, port), dir + "/two_" + std::to_string(r) + ".log"));
   for (auto& p : ranks) EXPECT_TRUE(ok(wait_exit(p, 240))) << read_text(p.log);
+  // tools/dist_test.sh's form: CONFIG CHECKPOINT GPUS [args].
+  run_ok({kBinary, "dist-test", kConfig, ckpt, "2", "--work-dir", dir + "/three", "--out",
+          dir + "/three.json"},
+         {{"PORT", std::to_string(free_port())}}, dir + "/three.log");
   std::string one = read_text(dir + "/one.json"), two = read_text(dir + "/two.json");
   std::cout << "[ dist     ] 1 rank: " << one << "[ dist     ] 2 ranks: " << two;
   EXPECT_NE(one.find("\"dist_test/count\": 1001"), std::string::npos) << one;
   EXPECT_EQ(one, two);
+  EXPECT_EQ(one, read_text(dir + "/three.json"));
+  EXPECT_NE(read_text(dir + "/three.log").find("dist-test: started 2 rank(s) of 2"),
+            std::string::npos)
+      << read_text(dir + "/three.log");
   fs::remove_all(dir);
 }
 
@@ -448,6 +457,76 @@ TEST(DistTrainMultiProcess, LaunchEnvironmentErrors) {
     EXPECT_FALSE(fs::exists(wd)) << "the work_dir was created before the launch was checked";
   }
   ::close(fd);
+  fs::remove_all(dir);
+}
+
+// `srun ... mmcpp train CFG --launcher slurm` and `mpirun ... --launcher mpi`:
+// ranks started with Slurm's / Open MPI's variables train exactly as ranks
+// with torchrun's.
+TEST(DistTrainMultiProcess, SlurmAndMpiLaunchersTrain) {
+  std::string dir = temp_dir("launchers");
+  const std::vector<std::string> options = {"train_cfg.max_iters=3",
+                                            "train_dataloader.batch_size=64"};
+  auto run_ranks = [&](const std::string& launcher, auto env_of) {
+    int port = free_port();
+    std::vector<Proc> ranks;
+    for (int r = 0; r < 2; ++r) {
+      auto cmd = train_cmd(dir + "/" + launcher, options);
+      cmd.insert(cmd.end(), {"--launcher", launcher});
+      ranks.push_back(
+          spawn(cmd, env_of(r, port), dir + "/" + launcher + "_" + std::to_string(r) + ".log"));
+    }
+    for (auto& p : ranks) EXPECT_TRUE(ok(wait_exit(p, 240))) << read_text(p.log);
+    std::string log = read_text(dir + "/" + launcher + "_0.log");
+    EXPECT_NE(log.find("Distributed launcher: " + launcher), std::string::npos) << log;
+    EXPECT_NE(log.find("GPU number: 2"), std::string::npos) << log;
+    return dir + "/" + launcher + "/iter_3.pth";
+  };
+  std::string torch_ckpt =
+      run_ranks("pytorch", [](int r, int port) { return rank_env(r, 2, port); });
+  std::string slurm_ckpt = run_ranks("slurm", [](int r, int port) {
+    return std::map<std::string, std::string>{
+        {"SLURM_PROCID", std::to_string(r)},  {"SLURM_NTASKS", "2"},
+        {"SLURM_LOCALID", std::to_string(r)}, {"SLURM_NTASKS_PER_NODE", "2"},
+        {"SLURM_NODELIST", "localhost"},      {"MASTER_PORT", std::to_string(port)}};
+  });
+  std::string mpi_ckpt = run_ranks("mpi", [](int r, int port) {
+    return std::map<std::string, std::string>{{"OMPI_COMM_WORLD_RANK", std::to_string(r)},
+                                              {"OMPI_COMM_WORLD_SIZE", "2"},
+                                              {"OMPI_COMM_WORLD_LOCAL_RANK", std::to_string(r)},
+                                              {"OMPI_COMM_WORLD_LOCAL_SIZE", "2"},
+                                              {"MASTER_ADDR", "127.0.0.1"},
+                                              {"MASTER_PORT", std::to_string(port)}};
+  });
+  ASSERT_TRUE(fs::exists(torch_ckpt) && fs::exists(slurm_ckpt) && fs::exists(mpi_ckpt));
+  EXPECT_EQ(max_relative_difference(slurm_ckpt, torch_ckpt), 0.0);
+  EXPECT_EQ(max_relative_difference(mpi_ckpt, torch_ckpt), 0.0);
+  fs::remove_all(dir);
+}
+
+// tools/dist_train.sh's form: CONFIG GPUS [args], the port from PORT.
+TEST(DistTrainMultiProcess, DistTrainShellForm) {
+  std::string dir = temp_dir("shell");
+  int port = free_port();
+  run_ok({kBinary, "dist-train", kConfig, "2", "--work-dir", dir + "/run", "--cfg-options",
+          "train_cfg.max_iters=2", "train_dataloader.batch_size=64"},
+         {{"PORT", std::to_string(port)}}, dir + "/run.log");
+  std::string log = read_text(dir + "/run.log");
+  EXPECT_NE(log.find("started 2 rank(s) of 2 on node 0/1 (master 127.0.0.1:" +
+                     std::to_string(port) + ")"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("GPU number: 2"), std::string::npos) << log;
+  EXPECT_TRUE(fs::exists(dir + "/run/iter_2.pth")) << log;
+  // Neither --nproc-per-node nor GPUS: a usage error before anything starts.
+  Proc p =
+      spawn({kBinary, "dist-train", kConfig, "--work-dir", dir + "/none"}, {}, dir + "/none.log");
+  int status = wait_exit(p, 60);
+  log = read_text(dir + "/none.log");
+  EXPECT_TRUE(status > 0 && !ok(status)) << log;
+  EXPECT_NE(log.find("dist-train needs the number of ranks on this node"), std::string::npos)
+      << log;
+  EXPECT_FALSE(fs::exists(dir + "/none"));
   fs::remove_all(dir);
 }
 

@@ -142,5 +142,46 @@ TEST(SyncBatchNorm, LocalModeDoesNotSynchronise) {
   });
 }
 
+// norm_cfg=dict(type='SyncBN' / 'MMSyncBN', ...) as build_norm_layer passes it.
+TEST(SyncBatchNorm, BuildSyncNormLayerFromNormCfg) {
+  using config::Value;
+  auto cfg = [](std::vector<std::pair<const char*, Value>> items) {
+    Value d = Value::dict(false);
+    for (auto& [k, v] : items) d.as_dict().set(Value(k), v);
+    return d;
+  };
+  SyncBatchNorm plain = build_sync_norm_layer("SyncBN", 16, Value());
+  EXPECT_EQ(plain->options.num_features(), 16);
+  EXPECT_EQ(plain->options.eps(), 1e-5);
+  EXPECT_EQ(plain->options.momentum(), std::optional<double>(0.1));
+  EXPECT_EQ(plain->mode(), SyncBatchNormOptions::Mode::kSync);
+  SyncBatchNorm custom = build_sync_norm_layer("SyncBN", 8,
+                                               cfg({{"type", Value("SyncBN")},
+                                                    {"eps", Value(1e-3)},
+                                                    {"momentum", Value()},
+                                                    {"affine", Value(false)},
+                                                    {"process_group", Value()}}));
+  EXPECT_EQ(custom->options.eps(), 1e-3);
+  EXPECT_FALSE(custom->options.momentum().has_value());
+  EXPECT_FALSE(custom->weight.defined());
+  SyncBatchNorm mm =
+      build_sync_norm_layer("MMSyncBN", 4, cfg({{"stats_mode", Value("N")}, {"group", Value()}}));
+  EXPECT_EQ(mm->named_buffers().keys(), plain->named_buffers().keys());
+  auto fails = [](const std::string& type, const Value& c, const std::string& kind,
+                  const std::string& text) {
+    try {
+      build_sync_norm_layer(type, 4, c);
+      ADD_FAILURE() << "expected " << kind << " for " << c.repr();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), kind) << e.what();
+      EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
+    }
+  };
+  fails("SyncBN", cfg({{"stats_mode", Value("N")}}), "TypeError", "'stats_mode'");
+  fails("MMSyncBN", cfg({{"stats_mode", Value("mean")}}), "AssertionError", "got \"mean\"");
+  fails("MMSyncBN", cfg({{"group", Value(std::int64_t{2})}}), "NotImplementedError", "group=2");
+  fails("BN", Value(), "KeyError", "'SyncBN' or 'MMSyncBN'");
+}
+
 }  // namespace
 }  // namespace mmcpp::dist
