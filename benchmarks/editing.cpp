@@ -8,7 +8,8 @@
 //              prepared beforehand, forward, l1_loss, backward, torch::optim::Adam
 //   bf16       both under bfloat16 autocast (AmpOptimWrapper dtype='bfloat16';
 //              torch's CPU autocast for the bare loop)
-// The ratio mmcpp / bare is the framework's cost (target >= 97%).
+// The ratio mmcpp / bare is the framework's cost (target >= 97%); the two loops
+// are timed alternately, medians over the rounds.
 //
 //   editing [--iters N] [--repeat R] [--batch B] [--blocks N] [--channels C]
 #include <torch/torch.h>
@@ -18,6 +19,7 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <utility>
 #include <vector>
 
 #include "mmcpp/config/config.h"
@@ -37,18 +39,26 @@ Value parse(const std::string& text) {
   return mmcpp::config::Config::fromstring("x = " + text, ".py").get("x")->deep_copy();
 }
 
-// Median over `repeat` runs of iterations/s over `iters` iterations (after 2 warm-up ones).
-double its_per_s(const std::function<void()>& step, int iters, int repeat) {
-  for (int i = 0; i < 2; ++i) step();
-  std::vector<double> v;
+// Iterations/s of `iters` iterations of a step (after warm-up).
+double its_per_s(const std::function<void()>& step, int iters) {
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < iters; ++i) step();
+  return iters / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Medians over `repeat` rounds, the two loops measured alternately in each
+// round so that a change of machine load hits both alike.
+std::pair<double, double> compare(const std::function<void()>& ours,
+                                  const std::function<void()>& bare, int iters, int repeat) {
+  for (int i = 0; i < 2; ++i) ours(), bare();
+  std::vector<double> a, b;
   for (int r = 0; r < repeat; ++r) {
-    auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < iters; ++i) step();
-    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    v.push_back(iters / s);
+    a.push_back(its_per_s(ours, iters));
+    b.push_back(its_per_s(bare, iters));
   }
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  return {a[a.size() / 2], b[b.size() / 2]};
 }
 
 }  // namespace
@@ -104,26 +114,25 @@ int main(int argc, char** argv) {
         *model, parse(std::string("dict(type='") +
                       (bf16 ? "AmpOptimWrapper', dtype='bfloat16'" : "OptimWrapper'") +
                       ", optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.999)))"));
-    double ours = its_per_s([&] { model->train_step(data, *wrapper); }, iters, repeat);
 
     // bare
     auto net = std::dynamic_pointer_cast<mmcpp::editing::EDSRNetImpl>(
         mmcpp::editing::MODELS().build(parse(gen)));
     net->train();
     torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(1e-4).betas({0.9, 0.999}));
-    double bare = its_per_s(
-        [&] {
-          torch::Tensor loss;
-          {
-            std::unique_ptr<mmcpp::engine::Autocast> ac;
-            if (bf16) ac = std::make_unique<mmcpp::engine::Autocast>("cpu");
-            loss = torch::l1_loss(net->forward(lr_batch), gt_batch);
-          }
-          loss.backward();
-          adam.step();
-          adam.zero_grad();
-        },
-        iters, repeat);
+    auto [ours, bare] = compare([&] { model->train_step(data, *wrapper); },
+                                [&] {
+                                  torch::Tensor loss;
+                                  {
+                                    std::unique_ptr<mmcpp::engine::Autocast> ac;
+                                    if (bf16) ac = std::make_unique<mmcpp::engine::Autocast>("cpu");
+                                    loss = torch::l1_loss(net->forward(lr_batch), gt_batch);
+                                  }
+                                  loss.backward();
+                                  adam.step();
+                                  adam.zero_grad();
+                                },
+                                iters, repeat);
     std::printf("| %s | %.3f | %.3f | %.1f%% |\n", bf16 ? "bf16 autocast" : "float32", bare, ours,
                 100.0 * ours / bare);
   }

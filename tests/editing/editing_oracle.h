@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -20,10 +21,12 @@ namespace mmcpp::testing {
 
 namespace fs = std::filesystem;
 
-// MMCPP_ORACLE_DIR/editing; fails the test (not skips) when it is absent.
+// MMCPP_ORACLE_DIR/editing (the environment variable, else the build's
+// default); fails the test (not skips) when it is absent.
 inline fs::path editing_dir() {
-  const std::string root = oracle_dir();
-  fs::path p = fs::path(root.empty() ? std::string(MMCPP_ORACLE_DIR) : root) / "editing";
+  const char* env = std::getenv("MMCPP_ORACLE_DIR");
+  const std::string root = env && *env ? std::string(env) : std::string(MMCPP_ORACLE_DIR);
+  fs::path p = fs::path(root) / "editing";
   EXPECT_TRUE(fs::is_directory(p))
       << "the MMagic oracle folder is missing: " << p << " (set MMCPP_ORACLE_DIR)";
   return p;
