@@ -109,6 +109,7 @@ class Runner {
   template <class F>
   void call_hook(F&& f) {
     for (auto& h : hooks_) f(*h);
+    for (auto& h : internal_hooks_) f(*h);
   }
   // Human-readable table of hooks per stage (logged at start, as MMEngine).
   std::string hooks_table() const;
@@ -143,6 +144,9 @@ class Runner {
   std::shared_ptr<ValLoop> val_loop_;
   std::shared_ptr<TestLoop> test_loop_;
   std::vector<std::shared_ptr<Hook>> hooks_;
+  // The runner's own stage handlers (the intra-op thread policy): called after
+  // hooks_ at every stage, not MMEngine hooks, not in hooks() or the hooks table.
+  std::vector<std::shared_ptr<Hook>> internal_hooks_;
   std::shared_ptr<data::DataLoader> train_loader_, val_loader_, test_loader_;
 
   std::string work_dir_, log_dir_, timestamp_, experiment_name_, loop_stage_;
