@@ -27,17 +27,24 @@ Value py_round(Args& a) {
   if (!x.is_number() && !x.is_bool())
     throw Error("TypeError", "type " + x.type_name() + " doesn't define __round__ method");
   if (ndigits.is_none()) {
-    if (x.is_int() || x.is_bool()) return Value(x.as_int());
+    if (x.is_int() || x.is_bool()) return Value(x.as_big_int());
     double r = std::nearbyint(x.as_float());  // half to even, as Python
-    return Value(integral_float(r));
+    return integral_float(r);
+  }
+  if (ndigits.is_big_int()) {
+    if (x.is_float()) return ndigits.as_big_int().negative() ? Value(0.0 * x.as_float()) : x;
+    return ndigits.as_big_int().negative() ? Value(std::int64_t{0}) : Value(x.as_big_int());
   }
   std::int64_t n = ndigits.as_int();
   if (x.is_int() || x.is_bool()) {
-    if (n >= 0) return Value(x.as_int());
-    std::int64_t p = 1;
-    for (std::int64_t i = 0; i < -n && p < 1000000000000000000LL; ++i) p *= 10;
-    double q = std::nearbyint(static_cast<double>(x.as_int()) / static_cast<double>(p));
-    return Value(static_cast<std::int64_t>(q) * p);
+    if (n >= 0) return Value(x.as_big_int());
+    // Exact, half to even: x = q * 10^-n + r.
+    if (-n > static_cast<std::int64_t>(BigInt::kMaxBits / 3)) return Value(std::int64_t{0});
+    BigInt p = BigInt::pow(BigInt(10), static_cast<std::uint64_t>(-n)), q, r;
+    BigInt::floor_divmod(x.as_big_int(), p, q, r);
+    int c = (r + r).compare(p);
+    if (c > 0 || (c == 0 && !(q & BigInt(1)).is_zero())) q = q + BigInt(1);
+    return Value(q * p);
   }
   double d = x.as_float();
   if (std::isnan(d) || std::isinf(d)) return Value(d);
@@ -153,7 +160,10 @@ std::map<std::string, Value> make_builtins() {
   b["abs"] = fn("abs", [](Args& a) {
     arity(a, "abs", 1, 1);
     const Value& v = a.positional[0];
-    if (v.is_int() || v.is_bool()) return v.as_int() < 0 ? unary_op("-", v) : Value(v.as_int());
+    if (v.is_int() || v.is_bool()) {
+      BigInt x = v.as_big_int();
+      return Value(x.negative() ? -x : x);
+    }
     if (v.is_float()) return Value(std::fabs(v.as_float()));
     throw Error("TypeError", "bad operand type for abs(): '" + v.type_name() + "'");
   });

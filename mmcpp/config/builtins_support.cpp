@@ -47,12 +47,10 @@ void only_keywords(const Args& a, const std::string& name, std::initializer_list
 }
 
 // An integral double as int, or the error Python's int(float) gives for it.
-std::int64_t integral_float(double r) {
+Value integral_float(double r) {
   if (std::isnan(r)) throw Error("ValueError", "cannot convert float NaN to integer");
   if (std::isinf(r)) throw Error("OverflowError", "cannot convert float infinity to integer");
-  if (std::fabs(r) >= 9223372036854775808.0)
-    throw Error("OverflowError", "integer " + float_repr(r) + " does not fit in 64 bits");
-  return static_cast<std::int64_t>(r);
+  return Value(BigInt::from_double(r));
 }
 
 bool less_than(const Value& a, const Value& b) { return compare_op("<", a, b); }
@@ -112,7 +110,8 @@ Value to_int(const Value& v, const Value* base) {
   if (base) {
     if (!v.is_str()) throw Error("TypeError", "int() can't convert non-string with explicit base");
   }
-  if (v.is_int() || v.is_bool()) return Value(v.as_int());
+  if (v.is_int()) return v;
+  if (v.is_bool()) return Value(v.as_int());
   if (v.is_float()) {
     return Value(integral_float(std::trunc(v.as_float())));
   }
@@ -146,16 +145,11 @@ Value to_int(const Value& v, const Value* base) {
       }
       if (b == 0) b = 10;
     }
-    char* end = nullptr;
-    errno = 0;
-    long long x = digits.empty() || !std::isalnum(static_cast<unsigned char>(digits[0]))
-                      ? 0
-                      : std::strtoll(digits.c_str(), &end, b);
-    if (digits.empty() || !end || *end != '\0')
+    BigInt x;
+    if (!BigInt::parse(digits, b, x))
       throw Error("ValueError", "invalid literal for int() with base " + std::to_string(b) + ": " +
                                     str_repr(v.as_str()));
-    if (errno == ERANGE) throw Error("OverflowError", "int too large for 64 bits: " + v.as_str());
-    return Value(static_cast<std::int64_t>(neg ? -x : x));
+    return Value(neg ? -x : x);
   }
   throw Error("TypeError",
               "int() argument must be a string, a bytes-like object or a real number, not '" +

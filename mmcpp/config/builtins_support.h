@@ -52,7 +52,7 @@ void arity(const Args& a, const std::string& name, std::size_t lo, std::size_t h
 const Value* keyword(const Args& a, const std::string& k);
 void only_keywords(const Args& a, const std::string& name, std::initializer_list<const char*> ok);
 // A float that is a whole number, as int64 (OverflowError when it does not fit).
-std::int64_t integral_float(double r);
+Value integral_float(double r);
 bool less_than(const Value& a, const Value& b);
 Value shallow_copy(const Value& v);
 // str.strip/lstrip/rstrip.

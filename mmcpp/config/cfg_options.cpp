@@ -16,7 +16,7 @@ std::size_t count(const std::string& s, char c) {
 }
 
 // Python int(val): optional sign, digits with single underscores between them.
-bool parse_python_int(const std::string& s, std::int64_t& out) {
+bool parse_python_int(const std::string& s, Value& out) {
   std::size_t i = 0;
   std::string t = s;
   while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
@@ -34,10 +34,10 @@ bool parse_python_int(const std::string& s, std::int64_t& out) {
     if (!std::isdigit(static_cast<unsigned char>(c))) return false;
     digits += c;
   }
-  errno = 0;
-  unsigned long long v = std::strtoull(digits.c_str(), nullptr, 10);
-  if (errno == ERANGE || v > 9223372036854775807ULL) return false;  // too big: left to float()
-  out = neg ? -static_cast<std::int64_t>(v) : static_cast<std::int64_t>(v);
+  // Any size, as Python's int() (MMagic's seeds exceed 64 bits).
+  BigInt v;
+  if (!BigInt::parse(digits, 10, v)) return false;
+  out = Value(neg ? -v : v);
   return true;
 }
 
@@ -87,8 +87,8 @@ bool parse_python_float(const std::string& s, double& out) {
 }
 
 Value parse_scalar(const std::string& val) {
-  std::int64_t i;
-  if (parse_python_int(val, i)) return Value(i);
+  Value i;
+  if (parse_python_int(val, i)) return i;
   double d;
   if (parse_python_float(val, d)) return Value(d);
   std::string lower;

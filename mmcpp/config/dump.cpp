@@ -117,7 +117,7 @@ std::string py_flat(const Value& v) {
     case Kind::Bool:
       return v.as_bool() ? "True" : "False";
     case Kind::Int:
-      return std::to_string(v.as_int());
+      return v.repr();
     case Kind::Float:
       return py_float(v.as_float());
     case Kind::Str:
@@ -219,7 +219,7 @@ std::string json_key(const Value& k) {
     case Kind::Str:
       return k.as_str();
     case Kind::Int:
-      return std::to_string(k.as_int());
+      return k.repr();
     case Kind::Float:
       return json_float(k.as_float());
     case Kind::Bool:
@@ -242,7 +242,7 @@ void json_value(const Value& v, int indent, std::string& out) {
       out += v.as_bool() ? "true" : "false";
       return;
     case Kind::Int:
-      out += std::to_string(v.as_int());
+      out += v.repr();
       return;
     case Kind::Float:
       out += json_float(v.as_float());
@@ -355,7 +355,7 @@ std::string yaml_scalar(const Value& v) {
     case Kind::Bool:
       return v.as_bool() ? "true" : "false";
     case Kind::Int:
-      return std::to_string(v.as_int());
+      return v.repr();
     case Kind::Float:
       return yaml_float(v.as_float());
     case Kind::Str:

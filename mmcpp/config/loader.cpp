@@ -1,6 +1,7 @@
 #include "mmcpp/config/loader.h"
 
 #include <unistd.h>
+#include <cctype>
 #include <cstdlib>
 #include <deque>
 #include <fstream>
@@ -8,6 +9,7 @@
 
 #include "mmcpp/config/dump.h"
 #include "mmcpp/config/interpreter.h"
+#include "mmcpp/config/packages.h"
 #include "mmcpp/config/stdlib_module_names.h"
 #include "mmcpp/config/substitutions.h"
 #include "mmcpp/core/logging.h"
@@ -239,27 +241,60 @@ std::vector<std::pair<std::string, Loc>> ConfigLoader::base_files(const std::str
 
 namespace {
 
-// Resolve `pkg::path` bases as MMEngine does, which needs the package installed.
-[[noreturn]] void external_base(const std::string& cfg_path, const SourceText& src, Loc where) {
-  static const std::map<std::string, std::string> packages = {
-      {"mmcls", "mmcls"},          {"mmdet", "mmdet"},         {"mmdet3d", "mmdet3d"},
-      {"mmseg", "mmsegmentation"}, {"mmaction", "mmaction2"},  {"mmtrack", "mmtrack"},
-      {"mmpose", "mmpose"},        {"mmedit", "mmedit"},       {"mmocr", "mmocr"},
-      {"mmgen", "mmgen"},          {"mmfewshot", "mmfewshot"}, {"mmrazor", "mmrazor"},
-      {"mmflow", "mmflow"},        {"mmhuman3d", "mmhuman3d"}, {"mmrotate", "mmrotate"},
-      {"mmselfsup", "mmselfsup"},  {"mmyolo", "mmyolo"},       {"mmpretrain", "mmpretrain"},
-      {"mmagic", "mmagic"}};
-  std::string pkg = cfg_path.substr(0, cfg_path.find("::"));
-  auto it = packages.find(pkg);
-  if (it == packages.end())
-    src.fail("AssertionError", "mmengine does not support to load " + pkg + " config.", where.line,
+// `pkg::path` bases: MMEngine's checks of the form (_get_package_and_cfg_path),
+// then the file in the package's configs (mmcpp/config/packages.h). `scope` is
+// the part before `::`, which the base's components get as `_scope_`.
+std::string external_base(const std::string& cfg_path, const std::string& including,
+                          const SourceText& src, Loc where, std::string& scope) {
+  std::size_t sep = cfg_path.find("::");
+  // re.match(r'\w*::\w*/\w*', cfg_path)
+  auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  std::size_t i = 0;
+  while (i < sep && word(cfg_path[i])) ++i;
+  std::size_t j = sep + 2;
+  while (j < cfg_path.size() && word(cfg_path[j])) ++j;
+  if (i != sep || j >= cfg_path.size() || cfg_path[j] != '/')
+    src.fail("ValueError",
+             "`_get_package_and_cfg_path` is used for get external package, please specify the "
+             "package name and relative config path, just like "
+             "`mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py` (got '" +
+                 cfg_path + "')",
+             where.line, where.column);
+  if (cfg_path.find("::", sep + 2) != std::string::npos)
+    src.fail("ValueError",
+             "`::` should only be used to separate package and config name, but found multiple "
+             "`::` in " +
+                 cfg_path,
+             where.line, where.column);
+  scope = cfg_path.substr(0, sep);
+  if (!is_known_package(scope))
+    src.fail("AssertionError", "mmengine does not support to load " + scope + " config.",
+             where.line, where.column);
+  std::string relative = cfg_path.substr(sep + 2);
+  PackageLookup found = find_package_config(scope, relative, including);
+  if (found.found.empty())
+    src.fail(found.package_seen ? "FileNotFoundError" : "ModuleNotFoundError",
+             package_not_found_message(scope, "base config '" + cfg_path + "'", found), where.line,
              where.column);
-  src.fail("ModuleNotFoundError",
-           it->second + " is not installed, please install " + it->second +
-               " manually (base config '" + cfg_path +
-               "' lives in another OpenMMLab package; mmcpp resolves `package::` bases only "
-               "when that package's configs are installed)",
-           where.line, where.column);
+  return found.found;
+}
+
+// MMEngine's Config._dict_to_config_dict(cfg, scope): the outermost dicts that have
+// a `type` get `_scope_` (unless they have one), so a base from another package
+// builds its components in that package's registries.
+void add_scope(Value& v, const std::string& scope, bool has_scope = true) {
+  NestingGuard guard;
+  if (v.is_dict()) {
+    Dict& d = v.as_dict();
+    if (has_scope && d.contains("type")) {
+      has_scope = false;
+      const Value* s = d.find("_scope_");
+      if (s == nullptr || s->is_none()) d.set(Value("_scope_"), Value(scope));
+    }
+    for (auto& [k, x] : d.entries()) add_scope(x, scope, has_scope);
+  } else if (v.is_sequence()) {
+    for (auto& x : v.items()) add_scope(x, scope, has_scope);
+  }
 }
 
 }  // namespace
@@ -318,16 +353,20 @@ ConfigLoader::Loaded ConfigLoader::file2dict(const std::string& filename_in, con
   Value base_cfg = Value::dict(true);
   std::vector<std::string> texts;
   for (const auto& [path, where] : base_files(ext, src, module.get(), &data)) {
-    if (path.find("::") != std::string::npos) external_base(path, src, where);
+    std::string scope;
+    std::string base_path = path.find("::") != std::string::npos
+                                ? external_base(path, filename, src, where, scope)
+                                : join(dirname(filename), path);
     Site here{&src, where};
     Loaded base;
     try {
-      base = file2dict(join(dirname(filename), path), here, nullptr);
+      base = file2dict(base_path, here, nullptr);
     } catch (const SourceError& e) {
       if (e.where().file == filename) throw;
       throw Error(e.kind(), std::string(e.what()) + "\n  (in base config '" + path + "' of " +
                                 filename + ":" + std::to_string(where.line) + ")");
     }
+    if (!scope.empty()) add_scope(base.dict, scope);
     texts.push_back(base.text);
     for (const auto& [k, v] : base.env) out.env[k] = v;
     std::string dup;
@@ -459,11 +498,18 @@ ConfigLoader::LazyLoaded ConfigLoader::parse_lazy(const std::string& filename, c
                      ". Here is an example: `with read_base(): from "
                      "mmdet.configs.retinanet_r50_fpn_1x_coco import *`",
                  where.line, where.column);
+      // An absolute import: `<package>/<a>/<b>.py` in the package's folder.
       std::string pkg = bm.substr(0, bm.find('.'));
-      src.fail("ModuleNotFoundError",
-               "base config module '" + bm + "' lives in the installed package '" + pkg +
-                   "', which mmcpp cannot import; use a relative import (from ..x import *)",
-               where.line, where.column);
+      std::string module_path = bm.substr(pkg.size() + 1);
+      for (auto& c : module_path)
+        if (c == '.') c = '/';
+      module_path += ".py";
+      PackageLookup found = find_package_module(pkg, module_path, filename);
+      if (found.found.empty())
+        src.fail(found.package_seen ? "ConfigParsingError" : "ModuleNotFoundError",
+                 package_not_found_message(pkg, "base config module '" + bm + "'", found),
+                 where.line, where.column);
+      path = found.found;
     }
     std::ifstream probe(path);
     if (!probe)

@@ -53,12 +53,12 @@ std::shared_ptr<NativeModule> make_module(const std::string& name) {
     m->attrs_["ceil"] = fn("math.ceil", [](Args& a) {
       arity(a, "ceil", 1, 1);
       const Value& x = a.positional[0];
-      return x.is_float() ? Value(integral_float(std::ceil(x.as_float()))) : Value(x.as_int());
+      return x.is_float() ? Value(integral_float(std::ceil(x.as_float()))) : Value(x.as_big_int());
     });
     m->attrs_["floor"] = fn("math.floor", [](Args& a) {
       arity(a, "floor", 1, 1);
       const Value& x = a.positional[0];
-      return x.is_float() ? Value(integral_float(std::floor(x.as_float()))) : Value(x.as_int());
+      return x.is_float() ? Value(integral_float(std::floor(x.as_float()))) : Value(x.as_big_int());
     });
     m->attrs_["pow"] = fn("math.pow", [](Args& a) {
       arity(a, "pow", 2, 2);

@@ -30,26 +30,104 @@ constexpr std::size_t kMaxRepeat = 50'000'000;
 
 bool int_like(const Value& v) { return v.is_int() || v.is_bool(); }
 
-std::int64_t checked(bool overflow, std::int64_t r) {
-  if (overflow) throw Error("OverflowError", "integer result does not fit in 64 bits");
-  return r;
+// Python ints have no size limit: a 64-bit fast path, BigInt past it.
+bool small_ints(const Value& a, const Value& b) { return !a.is_big_int() && !b.is_big_int(); }
+
+Value floor_div(const Value& a, const Value& b) {
+  if (small_ints(a, b)) {
+    std::int64_t x = a.as_int(), y = b.as_int();
+    if (y == 0) throw Error("ZeroDivisionError", "integer division or modulo by zero");
+    if (!(x == std::numeric_limits<std::int64_t>::min() && y == -1)) {
+      std::int64_t q = x / y;
+      if ((x % y != 0) && ((x < 0) != (y < 0))) --q;
+      return Value(q);
+    }
+  }
+  BigInt q, r;
+  BigInt::floor_divmod(a.as_big_int(), b.as_big_int(), q, r);
+  return Value(q);
 }
 
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  if (b == 0) throw Error("ZeroDivisionError", "integer division or modulo by zero");
-  if (a == std::numeric_limits<std::int64_t>::min() && b == -1)
-    throw Error("OverflowError", "integer result does not fit in 64 bits");
-  std::int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
+Value py_mod(const Value& a, const Value& b) {
+  if (small_ints(a, b)) {
+    std::int64_t x = a.as_int(), y = b.as_int();
+    if (y == 0) throw Error("ZeroDivisionError", "integer division or modulo by zero");
+    if (y == -1) return Value(std::int64_t{0});
+    std::int64_t r = x % y;
+    if (r != 0 && ((r < 0) != (y < 0))) r += y;
+    return Value(r);
+  }
+  BigInt q, r;
+  BigInt::floor_divmod(a.as_big_int(), b.as_big_int(), q, r);
+  return Value(r);
 }
 
-std::int64_t py_mod(std::int64_t a, std::int64_t b) {
-  if (b == 0) throw Error("ZeroDivisionError", "integer division or modulo by zero");
-  if (b == -1) return 0;
-  std::int64_t r = a % b;
-  if (r != 0 && ((r < 0) != (b < 0))) r += b;
-  return r;
+// int / int, correctly rounded as Python's true division (also for huge ints).
+double true_divide(const Value& a, const Value& b) {
+  constexpr std::int64_t kExact = std::int64_t{1} << 53;
+  if (small_ints(a, b)) {
+    std::int64_t x = a.as_int(), y = b.as_int();
+    if (x > -kExact && x < kExact && y > -kExact && y < kExact)
+      return static_cast<double>(x) / static_cast<double>(y);
+  }
+  BigInt x = a.as_big_int(), y = b.as_big_int();
+  bool neg = x.negative() != y.negative();
+  if (x.negative()) x = -x;
+  if (y.negative()) y = -y;
+  if (x.is_zero()) return neg ? -0.0 : 0.0;
+  long diff = static_cast<long>(x.bit_length()) - static_cast<long>(y.bit_length());
+  if (diff > 1025) throw Error("OverflowError", "integer division result too large for a float");
+  if (diff < -1080) return neg ? -0.0 : 0.0;
+  // Scale so that the quotient has at least 55 bits, then fold the remainder
+  // into the lowest bit (sticky) so that rounding to 53 bits is exact.
+  long shift = 55 - diff;
+  BigInt num = shift > 0 ? x.shift_left(static_cast<std::uint64_t>(shift)) : x;
+  BigInt den = shift < 0 ? y.shift_left(static_cast<std::uint64_t>(-shift)) : y;
+  BigInt q, r;
+  BigInt::floor_divmod(num, den, q, r);
+  if (!r.is_zero()) q = q | BigInt(1);
+  double d = std::ldexp(q.to_double(), static_cast<int>(-shift));
+  if (std::isinf(d)) throw Error("OverflowError", "integer division result too large for a float");
+  return neg ? -d : d;
+}
+
+Value int_pow(const Value& a, const Value& b) {
+  if (b.is_big_int()) {
+    // Only 0, 1 and -1 have a power that fits anywhere.
+    BigInt base = a.as_big_int();
+    if (base.is_zero()) return Value(std::int64_t{0});
+    if (base.compare(BigInt(1)) == 0) return Value(std::int64_t{1});
+    if (base.compare(BigInt(-1)) == 0)
+      return Value(std::int64_t{(b.as_big_int() & BigInt(1)).is_zero() ? 1 : -1});
+    throw Error("OverflowError", "integer too large for a config (exponent " + b.repr() + ")");
+  }
+  std::int64_t e = b.as_int();
+  if (!a.is_big_int()) {
+    std::int64_t base = a.as_int(), r = 1, left = e;
+    if (base == 0 || base == 1) return Value(e == 0 ? std::int64_t{1} : base);
+    if (base == -1) return Value(std::int64_t{e % 2 == 0 ? 1 : -1});
+    bool overflow = false;  // |base| >= 2: at most 63 rounds before it overflows
+    while (left-- > 0 && !overflow) overflow = __builtin_mul_overflow(r, base, &r);
+    if (!overflow) return Value(r);
+  }
+  return Value(BigInt::pow(a.as_big_int(), static_cast<std::uint64_t>(e)));
+}
+
+Value int_shift(const std::string& op, const Value& a, const Value& b) {
+  if (b.as_big_int().negative()) throw Error("ValueError", "negative shift count");
+  if (op == ">>") {
+    if (b.is_big_int()) return Value(std::int64_t{a.as_big_int().negative() ? -1 : 0});
+    std::int64_t y = b.as_int();
+    if (!a.is_big_int()) {
+      std::int64_t x = a.as_int();
+      return Value(y >= 64 ? (x < 0 ? -1 : 0) : x >> y);
+    }
+    return Value(a.as_big_int().shift_right(static_cast<std::uint64_t>(y)));
+  }
+  if (a.as_big_int().is_zero()) return Value(std::int64_t{0});
+  if (b.is_big_int())
+    throw Error("OverflowError", "integer too large for a config (shift " + b.repr() + ")");
+  return Value(a.as_big_int().shift_left(static_cast<std::uint64_t>(b.as_int())));
 }
 
 // CPython's _float_div_mod: floor quotient and modulo with Python's signs
@@ -108,8 +186,16 @@ int three_way(const Value& a, const Value& b, const std::string& op) {
   NestingGuard guard;
   if ((a.is_number() || a.is_bool()) && (b.is_number() || b.is_bool())) {
     if (int_like(a) && int_like(b)) {
+      if (!small_ints(a, b)) return a.as_big_int().compare(b.as_big_int());
       auto x = a.as_int(), y = b.as_int();
       return x < y ? -1 : x > y ? 1 : 0;
+    }
+    // int against float: exact, as Python (never through a rounded double).
+    if (int_like(a) && (a.is_big_int() || std::llabs(a.as_int()) > (std::int64_t{1} << 53)))
+      return a.as_big_int().compare(b.as_float());
+    if (int_like(b) && (b.is_big_int() || std::llabs(b.as_int()) > (std::int64_t{1} << 53))) {
+      int c = b.as_big_int().compare(a.as_float());
+      return c == 2 ? 2 : -c;
     }
     double x = a.as_number(), y = b.as_number();
     if (std::isnan(x) || std::isnan(y)) return 2;  // unordered
@@ -207,11 +293,11 @@ std::string printf_format(const std::string& f, const Value& b) {
                       std::string("%") + conv + " format: an integer is required, not float");
         if (v.is_float()) {
           double t = std::trunc(v.as_float());
-          if (!std::isfinite(t) || std::fabs(t) >= 9223372036854775808.0)
-            throw Error("OverflowError",
-                        "cannot convert float " + float_repr(t) + " to a 64-bit integer");
-          v = Value(static_cast<std::int64_t>(t));
-        } else {
+          if (std::isnan(t)) throw Error("ValueError", "cannot convert float NaN to integer");
+          if (std::isinf(t))
+            throw Error("OverflowError", "cannot convert float infinity to integer");
+          v = Value(BigInt::from_double(t));
+        } else if (v.is_bool()) {
           v = Value(v.as_int());
         }
         if (!precision.empty())
@@ -262,8 +348,8 @@ Value binary_op(const std::string& op, const Value& a, const Value& b) {
   if (op == "+") {
     if (ints) {
       std::int64_t r;
-      bool overflow = __builtin_add_overflow(a.as_int(), b.as_int(), &r);
-      return Value(checked(overflow, r));
+      if (small_ints(a, b) && !__builtin_add_overflow(a.as_int(), b.as_int(), &r)) return Value(r);
+      return Value(a.as_big_int() + b.as_big_int());
     }
     if (nums) return Value(a.as_number() + b.as_number());
     if (a.is_str() && b.is_str()) return Value(a.as_str() + b.as_str());
@@ -281,8 +367,8 @@ Value binary_op(const std::string& op, const Value& a, const Value& b) {
   if (op == "-") {
     if (ints) {
       std::int64_t r;
-      bool overflow = __builtin_sub_overflow(a.as_int(), b.as_int(), &r);
-      return Value(checked(overflow, r));
+      if (small_ints(a, b) && !__builtin_sub_overflow(a.as_int(), b.as_int(), &r)) return Value(r);
+      return Value(a.as_big_int() - b.as_big_int());
     }
     if (nums) return Value(a.as_number() - b.as_number());
     if (a.is_set() && b.is_set()) {
@@ -299,8 +385,8 @@ Value binary_op(const std::string& op, const Value& a, const Value& b) {
   if (op == "*") {
     if (ints) {
       std::int64_t r;
-      bool overflow = __builtin_mul_overflow(a.as_int(), b.as_int(), &r);
-      return Value(checked(overflow, r));
+      if (small_ints(a, b) && !__builtin_mul_overflow(a.as_int(), b.as_int(), &r)) return Value(r);
+      return Value(a.as_big_int() * b.as_big_int());
     }
     if (nums) return Value(a.as_number() * b.as_number());
     if ((a.is_str() || a.is_sequence()) && int_like(b)) return repeat(a, b.as_int());
@@ -314,53 +400,47 @@ Value binary_op(const std::string& op, const Value& a, const Value& b) {
   }
   if (op == "/") {
     if (!nums) unsupported(op, a, b);
-    if (b.as_number() == 0)
-      throw Error("ZeroDivisionError", ints ? "division by zero" : "float division by zero");
-    if (ints) return Value(static_cast<double>(a.as_int()) / static_cast<double>(b.as_int()));
+    if (ints) {
+      if (b.as_big_int().is_zero()) throw Error("ZeroDivisionError", "division by zero");
+      return Value(true_divide(a, b));
+    }
+    if (b.as_number() == 0) throw Error("ZeroDivisionError", "float division by zero");
     return Value(a.as_number() / b.as_number());
   }
   if (op == "//") {
-    if (ints) return Value(floor_div(a.as_int(), b.as_int()));
+    if (ints) return floor_div(a, b);
     if (!nums) unsupported(op, a, b);
     return Value(float_floor_div(a.as_number(), b.as_number()));
   }
   if (op == "%") {
-    if (ints) return Value(py_mod(a.as_int(), b.as_int()));
+    if (ints) return py_mod(a, b);
     if (nums) return Value(float_mod(a.as_number(), b.as_number()));
     if (a.is_str()) return Value(printf_format(a.as_str(), b));
     unsupported(op, a, b);
   }
   if (op == "**") {
-    if (ints && b.as_int() >= 0) {
-      std::int64_t base = a.as_int(), e = b.as_int(), r = 1;
-      while (e-- > 0) {
-        if (__builtin_mul_overflow(r, base, &r))
-          throw Error("OverflowError", "integer result does not fit in 64 bits");
-        if (r == 0 || r == 1) break;
-      }
-      return Value(r);
-    }
+    if (ints && !b.as_big_int().negative()) return int_pow(a, b);
     if (!nums) unsupported("** or pow()", a, b);
     if (a.as_number() == 0 && b.as_number() < 0)
       throw Error("ZeroDivisionError", "0.0 cannot be raised to a negative power");
-    return Value(std::pow(a.as_number(), b.as_number()));
+    double x = a.as_number(), y = b.as_number(), r = std::pow(x, y);
+    if (std::isinf(r) && std::isfinite(x) && std::isfinite(y))
+      throw Error("OverflowError", "(34, 'Numerical result out of range')");
+    return Value(r);
   }
   if (op == "|" || op == "&" || op == "^" || op == "<<" || op == ">>") {
     if (ints) {
+      if (op == "<<" || op == ">>") return int_shift(op, a, b);
+      if (!small_ints(a, b)) {
+        BigInt x = a.as_big_int(), y = b.as_big_int();
+        return Value(op == "|" ? (x | y) : op == "&" ? (x & y) : (x ^ y));
+      }
       std::int64_t x = a.as_int(), y = b.as_int();
       if (op == "|")
         return a.is_bool() && b.is_bool() ? Value(static_cast<bool>(x | y)) : Value(x | y);
       if (op == "&")
         return a.is_bool() && b.is_bool() ? Value(static_cast<bool>(x & y)) : Value(x & y);
-      if (op == "^")
-        return a.is_bool() && b.is_bool() ? Value(static_cast<bool>(x ^ y)) : Value(x ^ y);
-      if (y < 0) throw Error("ValueError", "negative shift count");
-      if (op == ">>") return Value(y >= 64 ? (x < 0 ? -1 : 0) : x >> y);
-      std::int64_t r = x;
-      for (std::int64_t i = 0; i < y; ++i)
-        if (__builtin_mul_overflow(r, 2, &r))
-          throw Error("OverflowError", "integer result does not fit in 64 bits");
-      return Value(r);
+      return a.is_bool() && b.is_bool() ? Value(static_cast<bool>(x ^ y)) : Value(x ^ y);
     }
     if (op == "|" && a.is_dict() && b.is_dict()) {
       Value out = Value::dict(a.is_config_dict());
@@ -400,16 +480,16 @@ Value binary_op(const std::string& op, const Value& a, const Value& b) {
 Value unary_op(const std::string& op, const Value& a) {
   if (op == "-") {
     if (int_like(a)) {
-      if (a.as_int() == std::numeric_limits<std::int64_t>::min())
-        throw Error("OverflowError", "integer result does not fit in 64 bits");
+      if (a.is_big_int() || a.as_int() == std::numeric_limits<std::int64_t>::min())
+        return Value(-a.as_big_int());
       return Value(-a.as_int());
     }
     if (a.is_float()) return Value(-a.as_float());
   } else if (op == "+") {
-    if (int_like(a)) return Value(a.as_int());
+    if (int_like(a)) return a.is_bool() ? Value(a.as_int()) : a;
     if (a.is_float()) return a;
   } else if (op == "~") {
-    if (int_like(a)) return Value(~a.as_int());
+    if (int_like(a)) return a.is_big_int() ? Value(~a.as_big_int()) : Value(~a.as_int());
   }
   throw Error("TypeError", "bad operand type for unary " + op + ": '" + a.type_name() + "'");
 }
@@ -544,24 +624,20 @@ std::string format_value(const Value& v, const std::string& spec_in) {
   } else if ((type == 0 || type == 'd' || type == 'x' || type == 'X' || type == 'o' ||
               type == 'b' || type == 'n' || type == 'c') &&
              (v.is_int() || v.is_bool())) {
-    std::int64_t x = v.as_int();
     if (v.is_bool() && spec_in.empty()) {  // bool formats as int under any non-empty spec
-      body = x ? "True" : "False";
+      body = v.as_bool() ? "True" : "False";
       numeric = false;
     } else {
-      negative = x < 0;
-      unsigned long long ux =
-          negative ? 0ULL - static_cast<unsigned long long>(x) : static_cast<unsigned long long>(x);
+      BigInt x = v.as_big_int();
+      negative = x.negative();
       int base = type == 'x' || type == 'X' ? 16 : type == 'o' ? 8 : type == 'b' ? 2 : 10;
       if (type == 'c') {
-        body = std::string(1, static_cast<char>(x));
+        body = std::string(1, static_cast<char>(v.as_int()));
         numeric = false;
       } else {
-        const char* digits = type == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
-        do {
-          body.insert(body.begin(), digits[ux % base]);
-          ux /= base;
-        } while (ux);
+        body = (negative ? -x : x).to_string(base);
+        if (type == 'X')
+          for (char& c : body) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         if (grouping && base != 10 && grouping == ',')
           throw Error("ValueError", std::string("Cannot specify ',' with '") + type + "'.");
         if (grouping) {

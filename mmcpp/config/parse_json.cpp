@@ -147,8 +147,15 @@ class JsonParser {
     if (!is_float) {
       std::int64_t n = 0;
       auto res = std::from_chars(text.data(), text.data() + text.size(), n);
-      if (res.ec == std::errc()) return Value(n);
-      // Python keeps big ints exactly; the nearest double is the best we hold.
+      if (res.ec == std::errc() && res.ptr == text.data() + text.size()) return Value(n);
+      // Past 64 bits: exact, as Python's json (ints have no size limit).
+      bool neg = !text.empty() && text[0] == '-';
+      BigInt big;
+      try {
+        if (BigInt::parse(text.substr(neg ? 1 : 0), 10, big)) return Value(neg ? -big : big);
+      } catch (const Error& e) {
+        fail(std::string(e.what()) + ": number at", start);
+      }
     }
     return Value(to_double(text));
   }

@@ -171,42 +171,9 @@ std::string without_underscores(const std::string& s) {
   return out;
 }
 
-// int(text, base) for a sign-less digit string, as a magnitude; past 2^64 the
-// digits go on in double (Python keeps the exact big int).
-bool parse_unsigned(std::string_view text, int base, std::uint64_t& n, double& big,
-                    bool& overflow) {
-  if (text.empty()) return false;
-  n = 0;
-  big = 0;
-  overflow = false;
-  const std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
-  for (char c : text) {
-    int d = c >= '0' && c <= '9'   ? c - '0'
-            : c >= 'a' && c <= 'z' ? c - 'a' + 10
-            : c >= 'A' && c <= 'Z' ? c - 'A' + 10
-                                   : 99;
-    if (d >= base) return false;
-    auto b = static_cast<std::uint64_t>(base), u = static_cast<std::uint64_t>(d);
-    if (!overflow && n > (max - u) / b) {
-      overflow = true;
-      big = static_cast<double>(n);
-    }
-    if (overflow)
-      big = big * base + d;
-    else
-      n = n * b + u;
-  }
-  return true;
-}
-
-// A signed int64 when it fits (-2^63 included), else the nearest float.
-Value signed_value(bool neg, std::uint64_t n, double big, bool overflow) {
-  const auto limit = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-  if (!overflow && n <= limit)
-    return Value(neg ? -static_cast<std::int64_t>(n) : static_cast<std::int64_t>(n));
-  if (!overflow && neg && n == limit + 1) return Value(std::numeric_limits<std::int64_t>::min());
-  double d = overflow ? big : static_cast<double>(n);
-  return Value(neg ? -d : d);
+// int(text, base) for a sign-less digit string, exactly (Python ints have no limit).
+bool parse_unsigned(std::string_view text, int base, BigInt& n) {
+  return BigInt::parse(text, base, n);
 }
 
 bool construct_int(const std::string& raw, Value& out) {
@@ -215,36 +182,32 @@ bool construct_int(const std::string& raw, Value& out) {
   bool neg = v[0] == '-';
   if (v[0] == '-' || v[0] == '+') v.erase(0, 1);
   if (v.empty()) return false;
-  std::uint64_t n = 0;
-  double big = 0;
-  bool overflow = false, ok = true;
+  BigInt n;
+  bool ok = true;
   std::string_view digits = v;
   if (v == "0") {
     // zero
   } else if (v.rfind("0b", 0) == 0) {
-    ok = parse_unsigned(digits.substr(2), 2, n, big, overflow);
+    ok = parse_unsigned(digits.substr(2), 2, n);
   } else if (v.rfind("0x", 0) == 0) {
-    ok = parse_unsigned(digits.substr(2), 16, n, big, overflow);
+    ok = parse_unsigned(digits.substr(2), 16, n);
   } else if (v[0] == '0') {
-    ok = parse_unsigned(digits, 8, n, big, overflow);
+    ok = parse_unsigned(digits, 8, n);
   } else if (v.find(':') != std::string::npos) {
     // Sexagesimal: 1:30 is 90.
     std::size_t start = 0;
     while (ok) {
       std::size_t colon = v.find(':', start);
-      std::uint64_t part = 0;
-      double part_big = 0;
-      bool part_overflow = false;
-      ok = parse_unsigned(digits.substr(start, colon - start), 10, part, part_big, part_overflow) &&
-           !part_overflow && n < (std::uint64_t{1} << 56);
-      n = n * 60 + part;
+      BigInt part;
+      ok = parse_unsigned(digits.substr(start, colon - start), 10, part);
+      n = n * BigInt(60) + part;
       if (colon == std::string::npos) break;
       start = colon + 1;
     }
   } else {
-    ok = parse_unsigned(digits, 10, n, big, overflow);
+    ok = parse_unsigned(digits, 10, n);
   }
-  if (ok) out = signed_value(neg, n, big, overflow);
+  if (ok) out = Value(neg ? -n : n);
   return ok;
 }
 

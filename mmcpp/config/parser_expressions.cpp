@@ -202,23 +202,12 @@ ExprPtr Parser::factor() {
   if (at_op("-") || at_op("+") || at_op("~")) {
     std::string op = cur().text;
     ++p_;
-    // -9223372036854775808: the one literal whose magnitude only fits negated.
-    if (op == "-" && at(Tok::Number) && !followed_by_trailer()) {
-      Value v = number(cur(), /*negated=*/true);
-      if (v.is_int() && v.as_int() == std::numeric_limits<std::int64_t>::min()) {
-        ++p_;
-        auto e = make(ExprKind::Constant, l);
-        e->value = v;
-        return e;
-      }
-    }
     ExprPtr operand = factor();
     // Fold negative literals, so `-1` is a constant as Python's AST optimiser does.
     if (op == "-" && operand->kind == ExprKind::Constant && operand->value.is_number() &&
         !operand->value.is_bool()) {
-      if (operand->value.is_int() &&
-          operand->value.as_int() != std::numeric_limits<std::int64_t>::min()) {
-        operand->value = Value(-operand->value.as_int());
+      if (operand->value.is_int()) {
+        operand->value = Value(-operand->value.as_big_int());
         operand->loc = l;
         return operand;
       }

@@ -125,7 +125,7 @@ class Parser {
   bool followed_by_trailer() const;
 
   // ---- literals and f-strings (parser_literals.cpp) ----
-  Value number(const Token& k, bool negated = false);
+  Value number(const Token& k);
   // Adjacent string literals concatenate; any f-string makes the whole an FString.
   ExprPtr strings();
   void add_literal(Expr& f, const std::string& text, Loc l);

@@ -10,7 +10,7 @@
 
 namespace mmcpp::config::detail {
 
-Value Parser::number(const Token& k, bool negated) {
+Value Parser::number(const Token& k) {
   std::string s;
   for (char c : k.text)
     if (c != '_') s += c;
@@ -41,18 +41,16 @@ Value Parser::number(const Token& k, bool negated) {
                   k.line, k.column);
   }
   if (digits.empty()) src_.fail("SyntaxError", "invalid number '" + k.text + "'", k.line, k.column);
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(digits.c_str(), &end, base);
-  if (*end != '\0')
-    src_.fail("SyntaxError", "invalid digit in number '" + k.text + "'", k.line, k.column);
-  if (negated && errno != ERANGE && v == 9223372036854775808ULL)
-    return Value(std::numeric_limits<std::int64_t>::min());
-  if (errno == ERANGE ||
-      v > static_cast<unsigned long long>(std::numeric_limits<std::int64_t>::max()))
-    src_.fail("OverflowError", "integer literal '" + k.text + "' does not fit in 64 bits", k.line,
-              k.column);
-  return Value(static_cast<std::int64_t>(v));
+  // Python ints have no size limit (MMagic's seeds exceed 64 bits).
+  BigInt v;
+  bool ok = false;
+  try {
+    ok = BigInt::parse(digits, base, v);
+  } catch (const Error& e) {
+    src_.fail(e.kind(), std::string(e.what()) + ": '" + k.text + "'", k.line, k.column);
+  }
+  if (!ok) src_.fail("SyntaxError", "invalid digit in number '" + k.text + "'", k.line, k.column);
+  return Value(v);
 }
 
 // Adjacent string literals concatenate; any f-string makes the whole an FString.

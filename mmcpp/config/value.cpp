@@ -46,6 +46,17 @@ Value Value::lazy(LazyRef ref) {
 }
 Value Value::callable(std::shared_ptr<Callable> fn) { return Value(Kind::Callable, std::move(fn)); }
 
+Value::Value(const BigInt& i) : kind_(Kind::Int) {
+  if (i.fits_int64())
+    data_ = i.to_int64();
+  else
+    data_ = std::make_shared<const BigInt>(i);
+}
+
+bool Value::is_big_int() const {
+  return kind_ == Kind::Int && std::holds_alternative<std::shared_ptr<const BigInt>>(data_);
+}
+
 bool Value::is_config_dict() const {
   return kind_ == Kind::Dict && std::get<std::shared_ptr<Dict>>(data_)->is_config_dict();
 }
@@ -62,13 +73,22 @@ bool Value::as_bool() const {
 std::int64_t Value::as_int() const {
   if (kind_ == Kind::Bool) return std::get<bool>(data_) ? 1 : 0;
   if (kind_ != Kind::Int) type_mismatch("int");
+  if (is_big_int())
+    throw Error("OverflowError", "int too large to convert to a 64-bit integer: " + repr());
   return std::get<std::int64_t>(data_);
+}
+BigInt Value::as_big_int() const {
+  if (kind_ == Kind::Bool) return BigInt(std::get<bool>(data_) ? 1 : 0);
+  if (kind_ != Kind::Int) type_mismatch("int");
+  if (is_big_int()) return *std::get<std::shared_ptr<const BigInt>>(data_);
+  return BigInt(std::get<std::int64_t>(data_));
 }
 double Value::as_number() const {
   switch (kind_) {
     case Kind::Bool:
       return std::get<bool>(data_) ? 1.0 : 0.0;
     case Kind::Int:
+      if (is_big_int()) return std::get<std::shared_ptr<const BigInt>>(data_)->to_double();
       return static_cast<double>(std::get<std::int64_t>(data_));
     case Kind::Float:
       return std::get<double>(data_);
@@ -111,7 +131,7 @@ bool Value::truthy() const {
     case Kind::Bool:
       return std::get<bool>(data_);
     case Kind::Int:
-      return std::get<std::int64_t>(data_) != 0;
+      return is_big_int() || std::get<std::int64_t>(data_) != 0;
     case Kind::Float:
       return std::get<double>(data_) != 0.0;
     case Kind::Str:
@@ -131,8 +151,15 @@ bool Value::equals(const Value& o) const {
   NestingGuard guard;
   bool num_a = is_number() || is_bool(), num_b = o.is_number() || o.is_bool();
   if (num_a && num_b) {
-    if (kind_ != Kind::Float && o.kind_ != Kind::Float) return as_int() == o.as_int();
-    return as_number() == o.as_number();
+    if (kind_ == Kind::Float && o.kind_ == Kind::Float) return as_float() == o.as_float();
+    if (kind_ != Kind::Float && o.kind_ != Kind::Float) {
+      if (is_big_int() || o.is_big_int()) return as_big_int().compare(o.as_big_int()) == 0;
+      return as_int() == o.as_int();
+    }
+    // int == float compares exact values, as Python (2**53 + 1 != 2.0**53).
+    const Value& i = kind_ == Kind::Float ? o : *this;
+    const Value& f = kind_ == Kind::Float ? *this : o;
+    return i.as_big_int().compare(f.as_float()) == 0;
   }
   if (kind_ != o.kind_) return false;
   switch (kind_) {
@@ -304,6 +331,7 @@ std::string Value::repr() const {
     case Kind::Bool:
       return std::get<bool>(data_) ? "True" : "False";
     case Kind::Int:
+      if (is_big_int()) return std::get<std::shared_ptr<const BigInt>>(data_)->to_string();
       return std::to_string(std::get<std::int64_t>(data_));
     case Kind::Float:
       return float_repr(std::get<double>(data_));

@@ -16,6 +16,8 @@
 #include <variant>
 #include <vector>
 
+#include "mmcpp/config/bigint.h"
+
 namespace mmcpp::config {
 
 class Value;
@@ -56,6 +58,8 @@ class Value {
   Value(bool b) : kind_(Kind::Bool), data_(b) {}
   Value(int i) : kind_(Kind::Int), data_(static_cast<std::int64_t>(i)) {}
   Value(std::int64_t i) : kind_(Kind::Int), data_(i) {}
+  // An int of any size: stored as std::int64_t when it fits, else as a BigInt.
+  Value(const BigInt& i);
   Value(double d) : kind_(Kind::Float), data_(d) {}
   Value(const char* s) : kind_(Kind::Str), data_(std::string(s)) {}
   Value(std::string s) : kind_(Kind::Str), data_(std::move(s)) {}
@@ -73,6 +77,8 @@ class Value {
   bool is_none() const { return kind_ == Kind::None; }
   bool is_bool() const { return kind_ == Kind::Bool; }
   bool is_int() const { return kind_ == Kind::Int; }
+  // An int beyond 64 bits (as_int() raises OverflowError for it; as_big_int() works).
+  bool is_big_int() const;
   bool is_float() const { return kind_ == Kind::Float; }
   bool is_number() const { return kind_ == Kind::Int || kind_ == Kind::Float; }
   bool is_str() const { return kind_ == Kind::Str; }
@@ -87,7 +93,8 @@ class Value {
 
   // Accessors throw mmcpp::Error("TypeError") naming the actual type on mismatch.
   bool as_bool() const;
-  std::int64_t as_int() const;  // also accepts bool, as Python does
+  std::int64_t as_int() const;  // also accepts bool, as Python does; OverflowError beyond 64 bits
+  BigInt as_big_int() const;    // int (any size) or bool
   double as_number() const;     // int, float or bool as double
   double as_float() const;
   const std::string& as_str() const;
@@ -120,7 +127,8 @@ class Value {
  private:
   using Storage =
       std::variant<std::monostate, bool, std::int64_t, double, std::string, std::shared_ptr<Items>,
-                   std::shared_ptr<Dict>, std::shared_ptr<LazyRef>, std::shared_ptr<Callable>>;
+                   std::shared_ptr<Dict>, std::shared_ptr<LazyRef>, std::shared_ptr<Callable>,
+                   std::shared_ptr<const BigInt>>;
   Value(Kind k, Storage s) : kind_(k), data_(std::move(s)) {}
   [[noreturn]] void type_mismatch(const char* wanted) const;
 

@@ -2,6 +2,7 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <exception>
 #include <mutex>
@@ -19,23 +20,22 @@
 // the setting reaches the runtime its kernels use; weak, as we do not link one.
 extern "C" void omp_set_num_threads(int) __attribute__((weak));
 #endif
+// OpenBLAS (LibTorch's BLAS in Debian) when it is loaded; weak for other BLASes.
+extern "C" void openblas_set_num_threads(int) __attribute__((weak));
 
 namespace mmcpp {
 namespace {
 
-// Cores this process may use: the affinity mask (taskset, cgroup cpusets) when the
-// platform has one, else every hardware thread.
-int available_cores() {
-#if defined(__linux__)
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
-    const int n = CPU_COUNT(&set);
-    if (n > 0) return n;
+// Library thread-pool setters (add_library_threads).
+struct LibraryThreads {
+  std::mutex mutex;
+  std::vector<std::pair<std::string, std::function<void(int)>>> setters;
+
+  static LibraryThreads& get() {
+    static LibraryThreads instance;
+    return instance;
   }
-#endif
-  return static_cast<int>(std::thread::hardware_concurrency());
-}
+};
 
 // The registry-like list of hooks and the count of open scopes.
 struct WorkerThreadsHooks {
@@ -64,13 +64,61 @@ void run_hook(const WorkerThreadsHook& hook, bool enter) {
 
 }  // namespace
 
-int configure_threads() {
-  const char* omp = std::getenv("OMP_NUM_THREADS");
-  if (omp == nullptr || *omp == '\0') {
-    const int cores = available_cores();
-    if (cores > 0) at::set_num_threads(cores);
+int available_cores() {
+#if defined(__linux__)
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n > 0) return n;
   }
+#endif
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+bool user_set_num_threads() {
+  const char* omp = std::getenv("OMP_NUM_THREADS");
+  return omp != nullptr && *omp != '\0';
+}
+
+int configure_threads() {
+  if (!user_set_num_threads()) at::set_num_threads(available_cores());
   return at::get_num_threads();
+}
+
+int set_intra_op_threads(int n) {
+  n = std::max(1, n);
+  at::set_num_threads(n);
+  // OpenBLAS sized its pool from OPENBLAS_NUM_THREADS / OMP_NUM_THREADS or the
+  // cores when it was loaded; a user's choice there stands.
+  if (openblas_set_num_threads != nullptr && std::getenv("OPENBLAS_NUM_THREADS") == nullptr &&
+      !user_set_num_threads())
+    openblas_set_num_threads(n);
+  return at::get_num_threads();
+}
+
+std::string openmp_wait_policy_description() {
+  for (const char* name : {"OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME"})
+    if (const char* v = std::getenv(name)) return std::string(name) + "=" + v;
+  return "the OpenMP runtime's default (spin, then sleep)";
+}
+
+void add_library_threads(const std::string& name, std::function<void(int)> set) {
+  LibraryThreads& l = LibraryThreads::get();
+  std::lock_guard<std::mutex> lock(l.mutex);
+  l.setters.emplace_back(name, std::move(set));
+}
+
+bool set_library_threads(const std::string& name, int n) {
+  LibraryThreads& l = LibraryThreads::get();
+  std::lock_guard<std::mutex> lock(l.mutex);
+  bool found = false;
+  for (const auto& [lib, set] : l.setters) {
+    if (lib != name) continue;
+    set(n);
+    found = true;
+  }
+  return found;
 }
 
 int use_one_intra_op_thread() {

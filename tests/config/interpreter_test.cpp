@@ -183,9 +183,6 @@ TEST(ConfigInterpreter, ArithmeticErrors) {
   EXPECT_RAISES("x = {} ** 2\n", "TypeError",
                 "unsupported operand type(s) for ** or pow(): 'dict' and 'int'", 1, 8);
   EXPECT_RAISES("x = -'a'\n", "TypeError", "bad operand type for unary -: 'str'", 1, 5);
-  EXPECT_RAISES("x = 2 ** 64\n", "OverflowError", "integer result does not fit in 64 bits", 1, 7);
-  EXPECT_RAISES("x = 9223372036854775807 + 1\n", "OverflowError",
-                "integer result does not fit in 64 bits", 1, 25);
   EXPECT_RAISES("x = '%d %d' % (1,)\n", "TypeError", "not enough arguments for format string", 1,
                 13);
 }

@@ -104,8 +104,10 @@ TEST(ParseJson, IntsAndFloatsStayApart) {
                    Value(std::numeric_limits<std::int64_t>::max())));
   EXPECT_TRUE(Same(parse_json("-9223372036854775808", "t.json"),
                    Value(std::numeric_limits<std::int64_t>::min())));
-  // Python keeps a big int exactly; the nearest double is what we can hold.
-  EXPECT_TRUE(Same(parse_json("12345678901234567890", "t.json"), Value(12345678901234567890.0)));
+  // Python keeps a big int exactly, and so do we.
+  EXPECT_EQ(parse_json("12345678901234567890", "t.json").repr(), "12345678901234567890");
+  EXPECT_EQ(parse_json("-123456789012345678901234567890", "t.json").repr(),
+            "-123456789012345678901234567890");
   EXPECT_TRUE(Same(parse_json("1e400", "t.json"), Value(kInf)));
   EXPECT_TRUE(Same(parse_json("-1e400", "t.json"), Value(-kInf)));
   EXPECT_TRUE(Same(parse_json("1e-400", "t.json"), Value(0.0)));
@@ -237,8 +239,10 @@ TEST(ParseYaml, IntScalars) {
       {"190:20:30", Value(685230)},
       {"9223372036854775807", Value(std::numeric_limits<std::int64_t>::max())},
       {"-9223372036854775808", Value(std::numeric_limits<std::int64_t>::min())},
-      {"9223372036854775808", Value(9223372036854775808.0)},  // Python: exact big int
   };
+  // Past 64 bits: the exact int, as PyYAML.
+  EXPECT_EQ(yaml_value("9223372036854775808").repr(), "9223372036854775808");
+  EXPECT_EQ(yaml_value("-0x10000000000000000").repr(), "-18446744073709551616");
   for (const auto& c : cases) EXPECT_TRUE(Same(yaml_value(c.text), c.want)) << c.text;
   // Not ints in YAML 1.1: strings.
   for (const char* s : {"08", "0o10", "0b102", "0x", "0xg", "_1", "1:60", "0:30", "1__0x"})

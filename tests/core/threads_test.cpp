@@ -8,9 +8,13 @@
 #include <torch/torch.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <memory>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "mmcpp/core/threads.h"
 #include "mmcpp/data/collate.h"
@@ -140,6 +144,60 @@ TEST(DataLoaderThreads, WorkersComputeAloneInsideAScope) {
     EXPECT_EQ(*batches[k].seed, data::batch_seed(3, 0, k));
   }
   EXPECT_NE(*batches[0].seed, *batches[1].seed);
+}
+
+TEST(LibraryThreads, SettersAreCalledByName) {
+  auto got = std::make_shared<std::vector<int>>();  // the setter outlives the test
+  add_library_threads("threads-test-lib", [got](int n) { got->push_back(n); });
+  EXPECT_TRUE(set_library_threads("threads-test-lib", 3));
+  EXPECT_FALSE(set_library_threads("no-such-lib", 3));
+  EXPECT_EQ(*got, std::vector<int>{3});
+}
+
+TEST(IntraOpThreads, SetsLibTorchsCount) {
+  IntraOpCount restore;
+  EXPECT_EQ(set_intra_op_threads(3), 3);
+  EXPECT_EQ(at::get_num_threads(), 3);
+  EXPECT_EQ(set_intra_op_threads(0), 1);  // at least one
+  EXPECT_GE(available_cores(), 1);
+}
+
+// Restores an environment variable.
+struct SavedEnv {
+  std::string name;
+  bool had;
+  std::string value;
+  explicit SavedEnv(const char* n) : name(n), had(std::getenv(n) != nullptr) {
+    if (had) value = std::getenv(n);
+  }
+  ~SavedEnv() {
+    if (had)
+      setenv(name.c_str(), value.c_str(), 1);
+    else
+      unsetenv(name.c_str());
+  }
+};
+
+TEST(OpenMPWaitPolicy, PassiveUnlessTheUserChoseAPolicy) {
+  SavedEnv a("OMP_WAIT_POLICY"), b("GOMP_SPINCOUNT"), c("KMP_BLOCKTIME");
+  unsetenv("OMP_WAIT_POLICY");
+  unsetenv("GOMP_SPINCOUNT");
+  unsetenv("KMP_BLOCKTIME");
+  default_openmp_wait_policy();
+  ASSERT_NE(std::getenv("OMP_WAIT_POLICY"), nullptr);
+  EXPECT_STREQ(std::getenv("OMP_WAIT_POLICY"), "PASSIVE");
+  EXPECT_EQ(openmp_wait_policy_description(), "OMP_WAIT_POLICY=PASSIVE");
+  for (const char* user : {"GOMP_SPINCOUNT", "KMP_BLOCKTIME", "OMP_WAIT_POLICY"}) {
+    unsetenv("OMP_WAIT_POLICY");
+    setenv(user, "ACTIVE", 1);
+    default_openmp_wait_policy();
+    if (std::string(user) != "OMP_WAIT_POLICY") {
+      EXPECT_EQ(std::getenv("OMP_WAIT_POLICY"), nullptr) << user;
+    } else {
+      EXPECT_STREQ(std::getenv("OMP_WAIT_POLICY"), "ACTIVE");
+    }
+    unsetenv(user);
+  }
 }
 
 }  // namespace

@@ -18,7 +18,10 @@
 #include "mmcpp/engine/optim/optim_wrapper_dict.h"
 #include "mmcpp/engine/runner/checkpoint.h"
 #include "mmcpp/engine/runner/interrupt_guard.h"
+#include "mmcpp/core/threads.h"
+#include "mmcpp/engine/runner/env_setup.h"
 #include "mmcpp/engine/runner/log_processor.h"
+#include "mmcpp/engine/runner/thread_policy.h"
 #include "mmcpp/registry/plugins.h"
 #include "mmcpp/registry/root.h"
 #include "mmcpp/visualization/visualizer.h"
@@ -82,6 +85,8 @@ Runner::Runner(const config::Config& cfg, Env& env, std::shared_ptr<dist::DistCo
     world_size_ = dist_->world_size();
     stop_agreement_ = std::make_unique<dist::StopAgreement>(dist_);
   }
+  // env_cfg, runner_type, log_level: checked before anything is written.
+  RunnerEnv runner_env = read_runner_env(cfg_);
   const Value* model_cfg = get(cfg_, "model");
   if (!model_cfg) throw Error("KeyError", "the config has no `model`");
   const Value* wd = get(cfg_, "work_dir");
@@ -89,9 +94,9 @@ Runner::Runner(const config::Config& cfg, Env& env, std::shared_ptr<dist::DistCo
     throw Error(
         "KeyError",
         "the config has no `work_dir` (mmcpp train sets work_dirs/<config name> by default)");
+  check_consistency();
   work_dir_ = absolute_path_of(wd->as_str());
   env_.make_dirs(work_dir_);
-  check_consistency();
 
   // Plugins register components before anything is built (MMEngine imports
   // custom_imports in Config.fromfile).
@@ -100,6 +105,11 @@ Runner::Runner(const config::Config& cfg, Env& env, std::shared_ptr<dist::DistCo
   if (const Value* scope = get(cfg_, "default_scope")) registry::DefaultScope::set(scope->str());
 
   setup_env();
+  std::vector<std::string> env_lines = apply_runner_env(runner_env);
+  auto thread_policy =
+      std::make_shared<IntraOpThreadPolicy>(runner_env.intra_op_threads, available_cores());
+  env_lines.insert(env_lines.begin(), thread_policy->start());
+  internal_hooks_.push_back(thread_policy);
   set_randomness();
   if (const Value* name = get(cfg_, "experiment_name")) {
     experiment_name_ = name->str() + "_" + timestamp_;
@@ -115,8 +125,7 @@ Runner::Runner(const config::Config& cfg, Env& env, std::shared_ptr<dist::DistCo
   if (!lp.as_dict().contains("type")) lp.as_dict().set(Value("type"), Value("LogProcessor"));
   log_processor_ = registry::LOG_PROCESSORS().build(lp);
 
-  logger_ = std::make_shared<Logger>(
-      "mmengine", parse_log_level(get_or(cfg_, "log_level", Value("INFO")).str()));
+  logger_ = std::make_shared<Logger>("mmengine", runner_env.log_level);
   // MMLogger: rank 0 logs to its file and the console; other ranks show errors
   // only, and write files of their own only at DEBUG level.
   std::string log_file = path_join(log_dir_, timestamp_ + ".log");
@@ -137,7 +146,7 @@ Runner::Runner(const config::Config& cfg, Env& env, std::shared_ptr<dist::DistCo
             << "    mmcpp: 0.1.0 (C++17, LibTorch " << TORCH_VERSION_MAJOR << "."
             << TORCH_VERSION_MINOR << "." << TORCH_VERSION_PATCH << ")\n"
             << "    CUDA available: " << (torch::cuda::is_available() ? "True" : "False") << "\n"
-            << "    intra-op threads: " << at::get_num_threads() << "\n"
+            << "    " << env_lines.front() << "\n"
             << "    seed: " << seed_ << "\n"
             << "    deterministic: " << (deterministic_ ? "True" : "False") << "\n"
             << "    Distributed launcher: " << (dist_ ? dist_->launcher() : "none")
@@ -145,6 +154,8 @@ Runner::Runner(const config::Config& cfg, Env& env, std::shared_ptr<dist::DistCo
             << "\n    GPU number: " << world_size_ << "\n"
             << "------------------------------------------------------------\n";
     logger_->info(envinfo.str());
+    for (std::size_t i = 1; i < env_lines.size(); ++i) logger_->info(env_lines[i]);
+    for (const auto& w : runner_env.warnings) logger_->warning(w);
     logger_->info("Config:\n" + cfg_.pretty_text());
   }
 
@@ -211,7 +222,12 @@ void Runner::set_randomness() {
   }
   if (diff_rank_seed_) seed_ += static_cast<std::uint64_t>(rank_);
   torch::manual_seed(seed_);
-  if (deterministic_) at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/false);
+  if (deterministic_) {
+    at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/false);
+    // set_random_seed(deterministic=True): cudnn.deterministic on, benchmark off.
+    at::globalContext().setDeterministicCuDNN(true);
+    at::globalContext().setBenchmarkCuDNN(false);
+  }
 }
 
 void Runner::build_model() {

@@ -161,6 +161,7 @@ class Runner {
         rethrow_torch_error(e, h->name());
       }
     }
+    for (auto& h : internal_hooks_) f(*h);
   }
   // Human-readable table of hooks per stage (logged at start, as MMEngine).
   std::string hooks_table() const;
@@ -210,6 +211,9 @@ class Runner {
   std::shared_ptr<EvalLoop> test_loop_;
   std::vector<std::shared_ptr<Hook>> hooks_;
   std::vector<std::shared_ptr<evaluation::BaseMetric>> extra_test_metrics_;
+  // The runner's own stage handlers (the intra-op thread policy): called after
+  // hooks_ at every stage, not MMEngine hooks, not in hooks() or the hooks table.
+  std::vector<std::shared_ptr<Hook>> internal_hooks_;
   std::shared_ptr<data::DataLoader> train_loader_, val_loader_, test_loader_;
 
   std::string work_dir_, log_dir_, timestamp_, experiment_name_, loop_stage_;

@@ -17,6 +17,8 @@ const bool kOpenCVHookAdded = [] {
                              cv::setNumThreads(kOpenCVThreadsDuringWorkers);
                            },
                            [saved] { cv::setNumThreads(*saved); }});
+  // env_cfg.mp_cfg.opencv_num_threads (MMEngine's set_multi_processing).
+  add_library_threads("opencv", [](int n) { cv::setNumThreads(n); });
   return true;
 }();
 

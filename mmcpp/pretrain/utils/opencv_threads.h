@@ -9,7 +9,9 @@
 // num_workers > 0, cv::setNumThreads(1) (each worker decodes serially; the
 // workers are the parallelism); when the last one stops, the previous count is
 // restored, so a loader with num_workers=0 (decoding on the main thread) keeps
-// OpenCV's parallelism.
+// the count set outside loaders: the Runner sets that from
+// env_cfg.mp_cfg.opencv_num_threads (default 0, serial, as MMEngine), through the
+// "opencv" library-threads setter registered here.
 #pragma once
 
 namespace mmcpp::pretrain {
