@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 
 #include "mmcpp/core/error.h"
@@ -11,7 +12,9 @@ namespace mmcpp::testing {
 using config::Value;
 
 std::string oracle_dir() {
-  std::string dir = MMCPP_ORACLE_DIR;
+  // The environment variable overrides the build's default at run time.
+  const char* env = std::getenv("MMCPP_ORACLE_DIR");
+  std::string dir = env && *env ? env : MMCPP_ORACLE_DIR;
   struct stat st {};
   if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return "";
   return dir;

@@ -26,19 +26,7 @@ config::Value from_py(const io::PyObject& v);
 // moved to the CPU. An OrderedDict.
 io::PyObject model_state_dict(const torch::nn::Module& module);
 
-struct LoadReport {
-  std::vector<std::string> missing_keys;
-  std::vector<std::string> unexpected_keys;
-  std::vector<std::string> shape_mismatches;
-  std::string summary() const;  // MMEngine-style text, "" when all matched
-};
-
-// Copies tensors into the module's parameters and buffers. `state_dict` may be a
-// raw state dict or a checkpoint dict with "state_dict"; keys starting with
-// "module." are revised (MMEngine's revise_keys default). strict: any missing,
-// unexpected or mismatched key is a RuntimeError naming them.
-LoadReport load_model_state_dict(torch::nn::Module& module, const io::PyObject& state_dict,
-                                 bool strict);
+// Loading a state dict into a model: checkpoint_loader.h.
 
 // OptimWrapper.state_dict() as the pickled dict PyTorch writes: {'state':
 // {index: {...}}, 'param_groups': [{..., 'params': [indices]}]} (+ MMEngine's

@@ -12,6 +12,7 @@
 #include "mmcpp/core/error.h"
 #include "mmcpp/engine/optim/optim_wrapper_dict.h"
 #include "mmcpp/engine/runner/checkpoint.h"
+#include "mmcpp/engine/runner/checkpoint_loader.h"
 #include "mmcpp/engine/runner/log_processor.h"
 #include "mmcpp/registry/plugins.h"
 #include "mmcpp/registry/root.h"
@@ -386,6 +387,7 @@ void Runner::train() {
   build_train_components();
   loop_stage_ = "train";
   call_hook([&](Hook& h) { h.before_run(*this); });
+  model_->set_init_logger(logger_.get());
   model_->init_weights();
   load_or_resume();
   optim_wrapper_->initialize_count_status(train_loop_->iter(), train_loop_->max_iters());
@@ -480,21 +482,20 @@ void Runner::load_or_resume() {
 }
 
 void Runner::load_checkpoint(const std::string& path, bool strict) {
-  io::PyObject ckpt = read_checkpoint(path);
+  // MMEngine's Runner.load_checkpoint: _load_checkpoint, the hook, then
+  // _load_checkpoint_to_model with revise_keys=[(r'^module.', '')].
+  io::PyObject ckpt = load_checkpoint_file(path, "cpu", logger_.get());
   call_hook([&](Hook& h) { h.after_load_checkpoint(*this, ckpt); });
-  LoadReport report = load_model_state_dict(*model_, ckpt, strict);
-  if (!report.summary().empty())
-    logger_->warning("The model and loaded state dict do not match exactly\n\n" + report.summary());
+  load_checkpoint_to_model(*model_, ckpt, strict, logger_.get(), {{"^module.", ""}});
   resumed_or_loaded_ = true;
   logger_->info("Load checkpoint from " + path);
 }
 
 void Runner::resume(const std::string& path) {
-  io::PyObject ckpt = read_checkpoint(path);
+  io::PyObject ckpt = load_checkpoint_file(path, "cpu", logger_.get());
   call_hook([&](Hook& h) { h.after_load_checkpoint(*this, ckpt); });
-  LoadReport report = load_model_state_dict(*model_, ckpt, false);
-  if (!report.summary().empty())
-    logger_->warning("The model and loaded state dict do not match exactly\n\n" + report.summary());
+  load_checkpoint_to_model(*model_, ckpt, false, logger_.get(), {{"^module.", ""}});
+  logger_->info("Load checkpoint from " + path);
   const io::PyObject& meta = ckpt.get("meta");
   if (train_loop_) train_loop_->set_counters(meta.get("epoch").as_int(), meta.get("iter").as_int());
   if (const io::PyObject* s = meta.find("seed");

@@ -1,0 +1,24 @@
+// BaseClassifier (mmpretrain/models/classifiers/base.py): a BaseModel with a
+// feature extractor.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "mmcpp/engine/model/base_model.h"
+#include "mmcpp/pretrain/models/backbones/base_backbone.h"
+
+namespace mmcpp::pretrain {
+
+class BaseClassifier : public engine::BaseModel {
+ public:
+  MMCPP_PYTHON_CLASS(engine::cpp_class_name(*this), "BaseClassifier")
+  virtual bool with_neck() const = 0;
+  virtual bool with_head() const = 0;
+  // Features of `inputs` at `stage` (see ImageClassifier).
+  virtual Feats extract_feat(const torch::Tensor& inputs, const std::string& stage = "neck") = 0;
+  std::vector<Feats> extract_feats(const std::vector<torch::Tensor>& multi_inputs,
+                                   const std::string& stage = "neck");
+};
+
+}  // namespace mmcpp::pretrain
