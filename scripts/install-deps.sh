@@ -1,8 +1,20 @@
 #!/usr/bin/env bash
-# Install mmcpp's build and test dependencies from Debian (bookworm or later).
+# Install mmcpp's build dependencies from Debian (bookworm or later); with
+# --test, also what only the tests need (python3-torch: the checks that real
+# PyTorch loads our checkpoints and we load its; mmcpp itself never needs Python).
 # Quick and offline when everything is installed already; uses sudo only when
 # not run as root.
+#
+#   scripts/install-deps.sh [--test]
 set -euo pipefail
+
+with_test=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) with_test=1 ;;
+    *) echo "install-deps: unknown argument $arg (usage: install-deps.sh [--test])" >&2; exit 2 ;;
+  esac
+done
 
 packages=(
   build-essential cmake ninja-build ccache
@@ -13,6 +25,8 @@ packages=(
   dataset-fashion-mnist
   clang-format
 )
+test_packages=(python3-torch)
+((with_test)) && packages+=("${test_packages[@]}")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -10,11 +10,8 @@
 
 #include "mmcpp/core/error.h"
 #include "mmcpp/core/threads.h"
+#include "mmcpp/core/version.h"
 #include "tools/subcommand.h"
-
-#ifndef MMCPP_VERSION
-#define MMCPP_VERSION "unknown"
-#endif
 
 namespace {
 
@@ -35,8 +32,8 @@ std::string describe(const mmcpp::Error& e) {
 int main(int argc, char** argv) {
   CLI::App app{"mmcpp: OpenMMLab's training system (MMEngine + MMPretrain) in C++ on LibTorch",
                "mmcpp"};
-  app.set_version_flag("--version",
-                       std::string("mmcpp " MMCPP_VERSION " (LibTorch ") + TORCH_VERSION + ")");
+  app.set_version_flag(
+      "--version", std::string("mmcpp ") + mmcpp::version() + " (LibTorch " + TORCH_VERSION + ")");
   app.require_subcommand(1);
   app.fallthrough(false);
 

@@ -11,6 +11,7 @@
 #include "mmcpp/config/dump.h"
 #include "mmcpp/core/env.h"
 #include "mmcpp/engine/runner/runner.h"
+#include "mmcpp/registry/config_check.h"
 #include "tools/subcommand.h"
 
 namespace {
@@ -35,6 +36,10 @@ int test(const TestArgs& a) {
   }
   cfg.dict().as_dict().set(Value("load_from"), Value(a.checkpoint));
   cfg.dict().as_dict().set(Value("resume"), Value(false));
+  mmcpp::registry::CheckOptions check;
+  check.sections = mmcpp::registry::kCheckForTest;
+  if (a.launcher != "none") check.sections |= mmcpp::registry::kCheckDistributed;
+  mmcpp::registry::require_supported(cfg, check, "mmcpp test");
   auto runner = mmcpp::engine::Runner::from_cfg(cfg);
   auto metrics = runner->test();
   Value out = Value::dict(false);

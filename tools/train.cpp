@@ -12,6 +12,7 @@
 #include "mmcpp/core/env.h"
 #include "mmcpp/core/error.h"
 #include "mmcpp/engine/runner/runner.h"
+#include "mmcpp/registry/config_check.h"
 #include "tools/subcommand.h"
 
 namespace {
@@ -96,6 +97,12 @@ int train(const TrainArgs& a) {
   // As MMPretrain's merge_args: --cfg-options last, over everything above.
   if (!a.cfg_options.empty()) cfg.merge_from_dict(mmcpp::config::parse_cfg_options(a.cfg_options));
 
+  // Every component it would build must exist before anything (the work_dir
+  // first) is written; the error lists all that are missing.
+  mmcpp::registry::CheckOptions check;
+  check.sections = mmcpp::registry::kCheckForTrain;
+  if (a.launcher != "none") check.sections |= mmcpp::registry::kCheckDistributed;
+  mmcpp::registry::require_supported(cfg, check, "mmcpp train");
   auto runner = mmcpp::engine::Runner::from_cfg(cfg);
   runner->train();
 

@@ -1,5 +1,5 @@
 // Internal to the config interpreter's builtins (builtins*.cpp, *_methods.cpp,
-// stdlib_modules.cpp): the native callable types and argument helpers.
+// native_modules.cpp): the native callable types and argument helpers.
 #pragma once
 
 #include <functional>

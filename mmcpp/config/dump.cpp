@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/core/string_escape.h"
 
 namespace mmcpp::config {
 namespace {
@@ -22,32 +23,6 @@ std::string pad(int n) { return std::string(static_cast<std::size_t>(n), ' '); }
 [[noreturn]] void not_serializable(const Value& v, const char* format) {
   throw Error("TypeError", std::string("Object of type ") + v.type_name() + " is not " + format +
                                " serializable: " + v.repr());
-}
-
-// Decodes one UTF-8 sequence at s[i], advancing i. Invalid bytes come back one
-// at a time as their own value with `valid` false, so nothing is lost.
-char32_t next_code_point(std::string_view s, std::size_t& i, bool& valid) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-  valid = len > 0 && i + len <= s.size();
-  char32_t cp = len == 1 ? c : len == 2 ? (c & 0x1f) : len == 3 ? (c & 0x0f) : (c & 0x07);
-  for (int k = 1; valid && k < len; ++k) {
-    unsigned char cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc >> 6) != 0x2) valid = false;
-    cp = (cp << 6) | (cc & 0x3f);
-  }
-  if (!valid) {
-    ++i;
-    return c;
-  }
-  i += len;
-  return cp;
-}
-
-std::string hex_escape(const char* prefix, unsigned value, int digits) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%s%0*x", prefix, digits, value);
-  return buf;
 }
 
 // Dict entries ordered as sorted(d.items(), key=lambda x: str(x[0])) does.
@@ -229,46 +204,7 @@ std::string py_layout(const Value& v, int indent, int col, int trail) {
 // JSON
 
 void json_string(std::string_view s, std::string& out) {
-  out += '"';
-  for (std::size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x7f) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += static_cast<char>(c);
-      ++i;
-      continue;
-    }
-    // Invalid UTF-8 bytes come out as \u00XX, their Latin-1 reading.
-    bool valid = true;
-    char32_t cp = next_code_point(s, i, valid);
-    switch (cp) {
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        // ensure_ascii: everything else as \uXXXX, astral planes as surrogate pairs.
-        if (cp >= 0x10000) {
-          char32_t u = cp - 0x10000;
-          out += hex_escape("\\u", 0xd800 + (u >> 10), 4);
-          out += hex_escape("\\u", 0xdc00 + (u & 0x3ff), 4);
-        } else {
-          out += hex_escape("\\u", cp, 4);
-        }
-    }
-  }
-  out += '"';
+  out += quote_escaped(s, Escaping::kJson, '"');
 }
 
 std::string json_float(double d) {
@@ -369,40 +305,7 @@ std::string yaml_float(double d) {
 }
 
 std::string yaml_double_quoted(std::string_view s) {
-  std::string out = "\"";
-  for (std::size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x7f) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += static_cast<char>(c);
-      ++i;
-      continue;
-    }
-    bool valid = true;
-    char32_t cp = next_code_point(s, i, valid);
-    switch (cp) {
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case 0:
-        out += "\\0";
-        break;
-      default:
-        if (cp < 0x100)
-          out += hex_escape("\\x", cp, 2);
-        else if (cp < 0x10000)
-          out += hex_escape("\\u", cp, 4);
-        else
-          out += hex_escape("\\U", cp, 8);
-    }
-  }
-  return out + "\"";
+  return quote_escaped(s, Escaping::kYaml, '"');
 }
 
 bool starts_like_timestamp(const std::string& s) {

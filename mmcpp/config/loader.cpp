@@ -8,7 +8,7 @@
 
 #include "mmcpp/config/dump.h"
 #include "mmcpp/config/interpreter.h"
-#include "mmcpp/config/python_stdlib.h"
+#include "mmcpp/config/stdlib_module_names.h"
 #include "mmcpp/config/substitutions.h"
 
 namespace mmcpp::config {

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/core/string_escape.h"
 
 namespace mmcpp::config {
 
@@ -293,41 +294,7 @@ std::string float_repr(double d) {
   return neg ? "-" + out : out;
 }
 
-std::string str_repr(const std::string& s) {
-  bool has_single = s.find('\'') != std::string::npos;
-  bool has_double = s.find('"') != std::string::npos;
-  char q = (has_single && !has_double) ? '"' : '\'';
-  std::string out(1, q);
-  for (unsigned char c : s) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c == static_cast<unsigned char>(q)) {
-          out += '\\';
-          out += static_cast<char>(c);
-        } else if (c < 0x20 || c == 0x7f) {
-          char b[8];
-          std::snprintf(b, sizeof b, "\\x%02x", c);
-          out += b;
-        } else {
-          out += static_cast<char>(c);  // UTF-8 bytes kept as they are
-        }
-    }
-  }
-  out += q;
-  return out;
-}
+std::string str_repr(const std::string& s) { return python_str_repr(s); }
 
 std::string Value::repr() const {
   NestingGuard guard;

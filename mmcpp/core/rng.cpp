@@ -110,8 +110,7 @@ std::vector<std::int64_t> Rng::permutation(std::int64_t n) {
   return p;
 }
 
-config::Value Rng::cached(const std::string& name, const std::function<config::Value()>& draw) {
-  if (!replaying_) return draw();
+std::any Rng::next_recorded(const std::string& name) {
   if (recorded_.empty()) {
     throw Error("ValueError",
                 "Rng replay: " + name + " asked for a random value but no recorded value is left");
@@ -126,10 +125,16 @@ config::Value Rng::cached(const std::string& name, const std::function<config::V
                                   " asked for a random value, but the next recorded one is " +
                                   method);
   }
-  return value;
+  return std::move(value);
 }
 
-void Rng::replay(std::vector<std::pair<std::string, config::Value>> recorded) {
+void Rng::replay_type_error(const std::string& name, const std::type_info& want,
+                            const std::type_info& got) {
+  throw Error("TypeError", "Rng replay: " + name + " draws a value of type " + want.name() +
+                               " but the recorded one is of type " + got.name());
+}
+
+void Rng::replay(std::vector<std::pair<std::string, std::any>> recorded) {
   replaying_ = true;
   recorded_.assign(std::make_move_iterator(recorded.begin()),
                    std::make_move_iterator(recorded.end()));

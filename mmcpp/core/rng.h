@@ -11,16 +11,18 @@
 // just calls `draw`. A test can load the values MMPretrain's methods returned
 // (the transform oracle records them) with replay(); cached() then returns those,
 // in order, instead of drawing, which reproduces MMPretrain's output exactly.
+// The replay holds values of whatever type the draws return (the transforms'
+// config::Value): core knows nothing of them.
 #pragma once
 
+#include <any>
 #include <cstdint>
 #include <deque>
-#include <functional>
 #include <string>
+#include <type_traits>
+#include <typeinfo>
 #include <utility>
 #include <vector>
-
-#include "mmcpp/config/value.h"
 
 namespace mmcpp {
 
@@ -49,9 +51,19 @@ class Rng {
   // "RandomCrop.rand_crop_params"). Without replay: returns draw(). With replay:
   // pops the next recorded (method, value); the recorded method must equal `name`
   // or end with "." + name (the oracle writes "transforms[3].Rotate.random_disable"),
-  // else a ValueError naming both.
-  config::Value cached(const std::string& name, const std::function<config::Value()>& draw);
-  void replay(std::vector<std::pair<std::string, config::Value>> recorded);
+  // else a ValueError naming both; a recorded value of another type than draw()'s
+  // is a TypeError.
+  template <class Draw>
+  std::decay_t<std::invoke_result_t<Draw&>> cached(const std::string& name, Draw&& draw) {
+    using T = std::decay_t<std::invoke_result_t<Draw&>>;
+    if (!replaying_) return draw();
+    std::any recorded = next_recorded(name);
+    if (T* value = std::any_cast<T>(&recorded)) return std::move(*value);
+    replay_type_error(name, typeid(T), recorded.type());
+  }
+  // Values to return from cached(), in order: (recorded method, value of the type
+  // the draw returns).
+  void replay(std::vector<std::pair<std::string, std::any>> recorded);
   bool replaying() const { return replaying_; }
   // Recorded values not consumed yet.
   std::size_t replay_left() const { return recorded_.size(); }
@@ -59,7 +71,11 @@ class Rng {
  private:
   std::uint64_t s_[4];
   bool replaying_ = false;
-  std::deque<std::pair<std::string, config::Value>> recorded_;
+  std::any next_recorded(const std::string& name);
+  [[noreturn]] static void replay_type_error(const std::string& name, const std::type_info& want,
+                                             const std::type_info& got);
+
+  std::deque<std::pair<std::string, std::any>> recorded_;
   bool has_spare_normal_ = false;
   double spare_normal_ = 0.0;
 };

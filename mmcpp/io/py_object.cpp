@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/core/string_escape.h"
 #include "mmcpp/io/dtypes.h"
 
 namespace mmcpp::io {
@@ -428,36 +429,10 @@ std::string numpy_type_name(const std::string& typestr) {
   }
 }
 
+// repr() of a str or bytes (always in single quotes, as pickled objects are shown).
 std::string quote(const std::string& s, bool is_bytes) {
-  std::string out = is_bytes ? "b'" : "'";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\'':
-        out += "\\'";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f || (is_bytes && c >= 0x80)) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "'";
+  return (is_bytes ? "b" : "") +
+         quote_escaped(s, is_bytes ? Escaping::kPythonBytes : Escaping::kPythonStr, '\'');
 }
 
 std::string float_repr(double d) {

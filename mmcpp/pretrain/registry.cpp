@@ -1,5 +1,7 @@
 #include "mmcpp/pretrain/registry.h"
 
+#include "mmcpp/registry/config_check.h"
+
 namespace mmcpp::pretrain {
 
 #define MMCPP_PRETRAIN_REGISTRY(FN, TYPE, PARENT)                                \
@@ -59,6 +61,13 @@ const bool kChildrenCreated = [] {
   TOKENIZER();
   return true;
 }();
+
+// Config keys whose typed dicts live in MMPretrain's root-less registries, for
+// the config checker (mmcpp check): ImageClassifier's train_cfg.augments and
+// ClsDataPreprocessor's batch_augments.augments; the multimodal models' tokenizer.
+const bool kConfigKeysRegistered =
+    registry::register_component_key("augments", BATCH_AUGMENTS(), "BATCH_AUGMENTS") &&
+    registry::register_component_key("tokenizer", TOKENIZER(), "TOKENIZER");
 
 }  // namespace
 }  // namespace mmcpp::pretrain

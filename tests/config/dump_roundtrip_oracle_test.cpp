@@ -1,5 +1,5 @@
 // Every config of the oracle trees, written as Python (pretty_text) and loaded
-// again, gives the same dict (MMCPP_ORACLE_DIR; skipped when absent).
+// again, gives the same dict (MMCPP_ORACLE_DIR; fails when absent).
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -14,24 +14,32 @@ namespace mmcpp::config {
 namespace {
 
 TEST(ConfigDumpRoundTripOracle, EveryLoadableOracleConfigRoundTrips) {
-  std::string dir = testing::oracle_dir();
-  if (dir.empty()) GTEST_SKIP() << "MMCPP_ORACLE_DIR (" << MMCPP_ORACLE_DIR << ") is absent";
-  auto index = testing::read_json_file(dir + "/config/expected/mmpretrain.index.json");
+  const std::string dir = testing::oracle_dir("config");
   int checked = 0, failures = 0;
-  for (const auto& entry : index["files"]) {
-    std::string rel = entry["file"].get<std::string>();
-    auto expected = testing::read_json_file(dir + "/config/expected/mmpretrain/" + rel + ".json");
-    if (!expected["ok"].get<bool>()) continue;  // MMEngine rejects it: nothing to dump
-    ++checked;
-    std::string problem;
-    try {
-      problem = test::roundtrip_diff(Config::fromfile(dir + "/config/trees/mmpretrain/" + rel));
-    } catch (const Error& e) {
-      problem = std::string("loading raised ") + e.what();
-    }
-    if (!problem.empty()) {
-      ++failures;
-      ADD_FAILURE() << rel << ": " << problem;
+  // One tree per expected/<package>.index.json.
+  const std::string suffix = ".index.json";
+  for (const std::string& index_file : testing::json_files(dir + "/expected")) {
+    if (index_file.size() <= suffix.size() ||
+        index_file.compare(index_file.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    const std::string name = index_file.substr(index_file.rfind('/') + 1);
+    const std::string package = name.substr(0, name.size() - suffix.size());
+    auto index = testing::read_json_file(index_file);
+    for (const auto& entry : index["files"]) {
+      std::string rel = entry["file"].get<std::string>();
+      auto expected = testing::read_json_file(dir + "/expected/" + package + "/" + rel + ".json");
+      if (!expected["ok"].get<bool>()) continue;  // MMEngine rejects it: nothing to dump
+      ++checked;
+      std::string problem;
+      try {
+        problem = test::roundtrip_diff(Config::fromfile(dir + "/trees/" + package + "/" + rel));
+      } catch (const Error& e) {
+        problem = std::string("loading raised ") + e.what();
+      }
+      if (!problem.empty()) {
+        ++failures;
+        ADD_FAILURE() << package << "/" << rel << ": " << problem;
+      }
     }
   }
   EXPECT_GT(checked, 0);

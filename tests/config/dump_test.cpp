@@ -411,9 +411,11 @@ TEST(DumpYaml, StringsQuotedOnlyWhenNeeded) {
   EXPECT_EQ(y("a\nb"), "\"a\\nb\"");
   EXPECT_EQ(y("t\tx"), "\"t\\tx\"");
   EXPECT_EQ(y(std::string("\x01", 1)), "\"\\x01\"");
-  EXPECT_EQ(y("\xc3\xa9\"\\"), "\"\\xe9\\\"\\\\\"");
-  EXPECT_EQ(y("\xe2\x82\xac"), "\"\\u20ac\"");
-  EXPECT_EQ(y("\xf0\x9f\x98\x80"), "\"\\U0001f600\"");
+  // PyYAML's escapes: upper-case hex digits, its named escapes (\b, \N, ...).
+  EXPECT_EQ(y("\xc3\xa9\"\\"), "\"\\xE9\\\"\\\\\"");
+  EXPECT_EQ(y("\xe2\x82\xac"), "\"\\u20AC\"");
+  EXPECT_EQ(y("\xf0\x9f\x98\x80"), "\"\\U0001F600\"");
+  EXPECT_EQ(y("a\bb\xc2\x85"), "\"a\\bb\\N\"");
 }
 
 TEST(DumpYaml, KeysKeepOrderAndTypes) {

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <any>
 #include <set>
 
+#include "mmcpp/config/value.h"
 #include "mmcpp/core/error.h"
 
 namespace mmcpp {
@@ -105,6 +107,23 @@ TEST(Rng, ReplayRefusesAValueRecordedForAnotherMethod) {
   Rng other(0);
   other.replay({{"XContrast.random_magnitude", Value(0.5)}});
   EXPECT_THROW(other.cached("Contrast.random_magnitude", [] { return Value(); }), Error);
+}
+
+// The replay holds values of the draws' own type (core knows nothing of
+// config::Value); a recorded value of another type is a TypeError, not a crash.
+TEST(Rng, ReplayRefusesAValueOfAnotherType) {
+  Rng rng(0);
+  rng.replay({{"RandomCrop.rand_crop_params", std::any(std::int64_t{5})}});
+  try {
+    rng.cached("RandomCrop.rand_crop_params", [] { return Value(1); });
+    FAIL() << "an int64 recorded for a Value draw must fail";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), "TypeError");
+    EXPECT_NE(std::string(e.what()).find("RandomCrop.rand_crop_params"), std::string::npos);
+  }
+  Rng typed(0);
+  typed.replay({{"numpy.random.uniform", std::any(0.25)}});
+  EXPECT_EQ(typed.cached("numpy.random.uniform", [] { return 1.0; }), 0.25);
 }
 
 }  // namespace

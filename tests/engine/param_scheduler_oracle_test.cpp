@@ -134,14 +134,7 @@ std::string run_case(const json& c, int* checked) {
 }
 
 TEST(ParamSchedulerOracle, RunnerTrajectories) {
-  std::string dir = testing::oracle_dir();
-  if (dir.empty()) GTEST_SKIP() << "oracle directory absent (MMCPP_ORACLE_DIR)";
-  dir += "/schedulers";
-  if (!std::filesystem::is_directory(dir)) GTEST_SKIP() << "no " << dir;
-  std::vector<std::string> files;
-  for (const auto& e : std::filesystem::directory_iterator(dir))
-    if (e.path().extension() == ".json") files.push_back(e.path().string());
-  std::sort(files.begin(), files.end());
+  const std::vector<std::string> files = testing::json_files(testing::oracle_dir("schedulers"));
   int matched = 0, skipped = 0, checked = 0;
   for (const auto& f : files) {
     json c = testing::read_json_file(f);
@@ -152,7 +145,7 @@ TEST(ParamSchedulerOracle, RunnerTrajectories) {
       if (!registry::PARAM_SCHEDULERS().get(type)) missing += (missing.empty() ? "" : ", ") + type;
     }
     if (!missing.empty()) {
-      std::cout << "[ SKIP ] " << name << ": not implemented yet: " << missing << "\n";
+      ADD_FAILURE() << name << ": scheduler type not registered: " << missing;
       ++skipped;
       continue;
     }
@@ -167,7 +160,9 @@ TEST(ParamSchedulerOracle, RunnerTrajectories) {
   }
   std::cout << "[ INFO ] scheduler oracle: " << matched << " cases replayed, " << skipped
             << " skipped, " << checked << " values checked\n";
+  // At least one case, and none skipped.
   EXPECT_GT(matched, 0);
+  EXPECT_EQ(skipped, 0);
 }
 
 }  // namespace

@@ -62,16 +62,6 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-// MMCPP_ORACLE_DIR/models, or "" when absent.
-std::string oracle_models() {
-#ifdef MMCPP_ORACLE_DIR
-  struct stat st {};
-  std::string dir = std::string(MMCPP_ORACLE_DIR) + "/models";
-  if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return dir;
-#endif
-  return "";
-}
-
 PyObject S(const std::string& s) { return PyObject::str(s); }
 PyObject I(std::int64_t i) { return PyObject::from_int(i); }
 PyObject T(const at::Tensor& t) { return PyObject::tensor(t); }
@@ -310,22 +300,6 @@ TEST(PthWriter, RealFilesystemErrorsAndUnsavableValues) {
         << e.what();
   }
   EXPECT_TRUE(dir.files().empty());
-}
-
-TEST(PthWriter, ReSavedOracleCheckpointsLoadEqual) {
-  if (oracle_models().empty())
-    GTEST_SKIP() << "oracle directory not found (set MMCPP_ORACLE_DIR to the shared oracle)";
-  TempDir dir;
-  for (const char* name :
-       {"lenet5", "resnet18_cifar_narrow", "mobilenetv2_0.25", "vit_custom_p8_32",
-        "convnext_custom", "convnextv2_custom", "resnet50_small", "resnetv1d50_small"}) {
-    SCOPED_TRACE(name);
-    PyObject ckpt = load_pth(oracle_models() + "/" + name + "/checkpoint.pth");
-    const std::string out = dir.path() + "/" + name + ".pth";
-    save_pth(ckpt, out);
-    EXPECT_EQ(py_diff(ckpt, load_pth(out)), "");
-    ::unlink(out.c_str());
-  }
 }
 
 }  // namespace

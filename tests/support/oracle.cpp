@@ -1,8 +1,10 @@
 #include "tests/support/oracle.h"
 
 #include <sys/stat.h>
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "mmcpp/core/error.h"
@@ -11,13 +13,42 @@ namespace mmcpp::testing {
 
 using config::Value;
 
-std::string oracle_dir() {
-  // The environment variable overrides the build's default at run time.
-  const char* env = std::getenv("MMCPP_ORACLE_DIR");
-  std::string dir = env && *env ? env : MMCPP_ORACLE_DIR;
+namespace {
+
+bool is_directory(const std::string& path) {
   struct stat st {};
-  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return "";
+  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+}  // namespace
+
+std::string oracle_dir() {
+  const char* env = std::getenv("MMCPP_ORACLE_DIR");
+  const bool from_env = env && *env;
+  std::string dir = from_env ? env : MMCPP_ORACLE_DIR;
+  if (!is_directory(dir))
+    throw Error("FileNotFoundError",
+                "the oracle folder " + dir +
+                    (from_env ? " (from $MMCPP_ORACLE_DIR)" : " (the build's default)") +
+                    " is absent: oracle tests need the reference outputs of the Python code; "
+                    "set MMCPP_ORACLE_DIR to the oracle folder (e.g. the shared oracle beside "
+                    "the checkout)");
   return dir;
+}
+
+std::string oracle_dir(const std::string& sub) {
+  std::string dir = oracle_dir() + "/" + sub;
+  if (!is_directory(dir))
+    throw Error("FileNotFoundError", "the oracle folder has no " + sub + "/ (" + dir + ")");
+  return dir;
+}
+
+std::vector<std::string> json_files(const std::string& dir) {
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 nlohmann::ordered_json read_json_file(const std::string& path) {

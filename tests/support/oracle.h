@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -11,8 +12,17 @@
 
 namespace mmcpp::testing {
 
-// The oracle directory, or "" when it is absent (tests then skip with a message).
+// The oracle directory: $MMCPP_ORACLE_DIR when set and not empty, else the
+// build's default (CMake's MMCPP_ORACLE_DIR), so one build can be pointed at
+// another oracle folder without recompiling. Throws a FileNotFoundError naming
+// the folder and how to set it when it is not a directory: an oracle test that
+// calls it fails (never skips) without its data.
 std::string oracle_dir();
+// oracle_dir() + "/" + sub, with the same check on the subfolder.
+std::string oracle_dir(const std::string& sub);
+
+// The *.json files directly in `dir`, sorted by name (full paths).
+std::vector<std::string> json_files(const std::string& dir);
 
 nlohmann::ordered_json read_json_file(const std::string& path);
 

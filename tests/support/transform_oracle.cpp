@@ -5,6 +5,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include <algorithm>
+#include <any>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
@@ -20,11 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string transforms_dir() {
-  const std::string root = oracle_dir();
-  if (root.empty() || !fs::exists(root + "/transforms/cases")) return "";
-  return root + "/transforms";
-}
+std::string transforms_dir() { return oracle_dir("transforms"); }
 
 const Value* find(const Value& dict, const char* key) { return dict.as_dict().find(key); }
 
@@ -91,7 +88,6 @@ torch::Tensor lighting_in_range_mask(const TransformCase& c) {
 std::vector<std::string> transform_case_names(const std::vector<std::string>& types) {
   std::vector<std::string> names;
   const std::string dir = transforms_dir();
-  if (dir.empty()) return names;
   for (const auto& entry : fs::directory_iterator(dir + "/cases")) {
     const std::string file = entry.path().filename().string();
     if (entry.path().extension() != ".json" || file[0] == '_') continue;
@@ -107,7 +103,6 @@ std::vector<std::string> transform_case_names(const std::vector<std::string>& ty
 
 TransformCase load_transform_case(const std::string& name) {
   const std::string dir = transforms_dir();
-  if (dir.empty()) throw std::runtime_error("the transform oracle is absent");
   TransformCase c;
   c.name = name;
   c.spec = decode_oracle_value(read_json_file(dir + "/cases/" + name + ".json"));
@@ -128,7 +123,7 @@ data::Results loaded_results(const TransformCase& c) {
 data::Results run_transform_case(const TransformCase& c) {
   registry::ScopeGuard scope("mmpretrain");
   data::TransformPtr t = data::build_transform(find(c.spec, "transform")->deep_copy());
-  std::vector<std::pair<std::string, Value>> recorded;
+  std::vector<std::pair<std::string, std::any>> recorded;
   const Value* previous = nullptr;
   for (const Value& call : find(c.spec, "random_method_returns")->items()) {
     // The recorder wrapped some methods twice (RandomResizedCrop's and
@@ -138,7 +133,7 @@ data::Results run_transform_case(const TransformCase& c) {
     const Value& args = *find(call, "args");
     if (previous && !args.items().empty() && call.equals(*previous)) continue;
     previous = &call;
-    recorded.emplace_back(find(call, "method")->as_str(), *find(call, "return"));
+    recorded.emplace_back(find(call, "method")->as_str(), std::any(*find(call, "return")));
   }
   // Draws MMCV makes outside @cache_randomness methods, which our transforms
   // take through Rng::cached("numpy.random.<fn>"): mmcv.cutout's
@@ -151,7 +146,7 @@ data::Results run_transform_case(const TransformCase& c) {
       const std::size_t nargs = find(draw, "args")->items().size();
       if ((fn == "numpy.random.uniform" && nargs == 1) ||
           (fn == "numpy.random.normal" && nargs == 3)) {
-        recorded.emplace_back(fn, *find(draw, "result"));
+        recorded.emplace_back(fn, std::any(*find(draw, "result")));
       }
     }
   }

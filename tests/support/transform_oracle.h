@@ -27,7 +27,7 @@ struct TransformCase {
 };
 
 // Names of the cases whose transform type (the case's transform.type) is in
-// `types`; every case when `types` is empty. Empty when the oracle is absent.
+// `types`; every case when `types` is empty. Throws when the oracle is absent.
 std::vector<std::string> transform_case_names(const std::vector<std::string>& types = {});
 
 TransformCase load_transform_case(const std::string& name);

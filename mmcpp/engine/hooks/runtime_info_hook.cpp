@@ -2,6 +2,7 @@
 #include "mmcpp/engine/hooks/runtime_info_hook.h"
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/core/version.h"
 #include "mmcpp/engine/runner/message_hub.h"
 #include "mmcpp/engine/runner/runner.h"
 #include "mmcpp/registry/root.h"
@@ -62,7 +63,7 @@ void RuntimeInfoHook::before_run(Runner& runner) {
   hub.update_info("seed", static_cast<std::int64_t>(runner.seed()));
   hub.update_info("experiment_name", runner.experiment_name());
   // Same string as the checkpoint meta written by Runner::save_checkpoint.
-  hub.update_info("mmengine_version", "0.11.0rc0 (mmcpp 0.1.0)");
+  hub.update_info("mmengine_version", mmengine_version_string());
   last_loop_stage_ = config::Value();
 }
 

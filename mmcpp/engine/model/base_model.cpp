@@ -21,10 +21,9 @@ BaseModel::BaseModel() { set_data_preprocessor(std::make_shared<BaseDataPreproce
 void BaseModel::set_data_preprocessor(std::shared_ptr<BaseDataPreprocessor> p) {
   if (!p) throw Error("TypeError", "data_preprocessor must not be null");
   p->set_device(device());
-  if (named_children().contains("data_preprocessor"))
-    data_preprocessor_ = replace_module("data_preprocessor", std::move(p));
-  else
-    data_preprocessor_ = register_module("data_preprocessor", std::move(p));
+  // A model's from_config replaces the default one built by the constructor.
+  data_preprocessor_ = data_preprocessor_ ? replace_module("data_preprocessor", std::move(p))
+                                          : register_module("data_preprocessor", std::move(p));
 }
 
 void BaseModel::configure_base(registry::BuildArgs& args) {

@@ -100,7 +100,7 @@ void EpochBasedTrainLoop::run() {
   while (epoch_ < max_epochs_ && !stop_training_ && !runner_.stop_requested()) {
     run_epoch();
     if (runner_.stop_requested()) break;
-    decide_current_val_interval(epoch_);
+    decide_current_val_interval(epoch_ + 1);  // MMEngine bisects self.epoch + 1
     if (runner_.val_loop() && epoch_ >= val_begin_ &&
         (epoch_ % val_interval_ == 0 || epoch_ == max_epochs_))
       runner_.val_loop()->run();
@@ -166,7 +166,7 @@ void IterBasedTrainLoop::run() {
     }
     run_iter(iter_, batch);
     if (runner_.stop_requested()) break;
-    decide_current_val_interval(iter_);
+    decide_current_val_interval(iter_ + 1);  // MMEngine bisects self._iter + 1
     if (runner_.val_loop() && iter_ >= val_begin_ &&
         (iter_ % val_interval_ == 0 || iter_ == max_iters_))
       runner_.val_loop()->run();

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/core/version.h"
 #include "mmcpp/engine/optim/optim_wrapper_dict.h"
 #include "mmcpp/engine/runner/checkpoint.h"
 #include "mmcpp/engine/runner/checkpoint_loader.h"
@@ -569,7 +570,7 @@ void Runner::save_checkpoint(const std::string& out_dir, const std::string& file
   meta.as_dict().set("seed", io::PyObject::from_int(static_cast<std::int64_t>(seed_)));
   meta.as_dict().set("experiment_name", io::PyObject::str(experiment_name_));
   meta.as_dict().set("time", io::PyObject::str(format_timestamp(env_.unix_time())));
-  meta.as_dict().set("mmengine_version", io::PyObject::str("0.11.0rc0 (mmcpp 0.1.0)"));
+  meta.as_dict().set("mmengine_version", io::PyObject::str(mmengine_version_string()));
   if (train_loader_) meta.as_dict().set("dataset_meta", to_py(train_loader_->dataset().metainfo()));
   meta.as_dict().set("rng_state", rng_state());
 

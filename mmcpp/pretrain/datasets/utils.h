@@ -10,9 +10,8 @@ namespace mmcpp::pretrain {
 
 // rm_suffix("a.tar.gz") == "a.tar"; with `suffix`, cut at its last occurrence.
 std::string rm_suffix(const std::string& s, const std::string& suffix = "");
-// The hex MD5 of a file (calculate_md5) / of bytes.
+// The hex MD5 of a file (calculate_md5; mmcpp/core/hash.h digests bytes).
 std::string calculate_md5(const std::string& path);
-std::string md5_hex(const std::string& bytes);
 bool check_md5(const std::string& path, const std::string& md5);
 // A file's bytes, gunzipped when the name ends in ".gz" (open_maybe_compressed_file).
 // Errors name the file.

@@ -8,7 +8,7 @@
 #include "mmcpp/core/error.h"
 #include "mmcpp/cv/image/mat_tensor.h"
 #include "mmcpp/pretrain/registry.h"
-#include "mmcpp/pretrain/transforms/image_results.h"
+#include "mmcpp/pretrain/transforms/transform_utils.h"
 #include "mmcpp/registry/registry.h"
 
 namespace mmcpp::pretrain {

@@ -7,7 +7,7 @@
 #include "mmcpp/cv/image/geometric.h"
 #include "mmcpp/cv/image/mat_tensor.h"
 #include "mmcpp/pretrain/registry.h"
-#include "mmcpp/pretrain/transforms/image_results.h"
+#include "mmcpp/pretrain/transforms/transform_utils.h"
 #include "mmcpp/registry/registry.h"
 
 namespace mmcpp::pretrain {

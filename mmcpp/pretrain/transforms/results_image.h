@@ -1,6 +1,7 @@
-// Access to results["img"] as a cv::Mat for the colour / auto-augment
+// ResultsImage: results["img"] as a cv::Mat for the colour / auto-augment
 // transforms, keeping numpy's shapes: an (H, W, 1) input gives back an
-// (H, W, 1) output, an (H, W) one an (H, W) output.
+// (H, W, 1) output, an (H, W) one an (H, W) output. (The other transforms' free
+// helpers are in transform_utils.h.)
 #pragma once
 
 #include <torch/types.h>

@@ -38,11 +38,9 @@ torch::Tensor read_bin(const fs::path& bin) {
 }
 
 TEST(ClsDataPreprocessorOracle, MatchesMMPretrainOnEveryModelInput) {
-  const std::string root = testing::oracle_dir();
-  if (root.empty() || !fs::is_directory(fs::path(root) / "models"))
-    GTEST_SKIP() << "oracle models folder not found (MMCPP_ORACLE_DIR=" << MMCPP_ORACLE_DIR << ")";
+  const std::string models = testing::oracle_dir("models");
   int checked = 0;
-  for (const auto& entry : fs::directory_iterator(fs::path(root) / "models")) {
+  for (const auto& entry : fs::directory_iterator(models)) {
     const fs::path dir = entry.path();
     if (!fs::exists(dir / "config.py") || !fs::exists(dir / "input_raw.bin")) continue;
     SCOPED_TRACE(dir.filename().string());
@@ -62,7 +60,7 @@ TEST(ClsDataPreprocessorOracle, MatchesMMPretrainOnEveryModelInput) {
     EXPECT_LE(diff, 1e-6);
     ++checked;
   }
-  EXPECT_GE(checked, 8);
+  EXPECT_GT(checked, 0) << "no model folder with config.py and input_raw.bin in " << models;
   std::cout << "[ oracle   ] " << checked << " model inputs preprocessed as MMPretrain\n";
 }
 

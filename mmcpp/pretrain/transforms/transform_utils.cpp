@@ -1,4 +1,4 @@
-#include "mmcpp/pretrain/transforms/image_results.h"
+#include "mmcpp/pretrain/transforms/transform_utils.h"
 
 #include "mmcpp/core/error.h"
 #include "mmcpp/cv/image/mat_tensor.h"

@@ -1,6 +1,8 @@
-// Helpers shared by the geometric transforms: the results' image as a cv::Mat
-// view and back, numpy-style shape tuples, argument parsing and Python-style
-// repr pieces.
+// Free functions shared by the transforms (geometric ones, loading, formatting,
+// wrappers): the results' image as a cv::Mat view and back, numpy-style shape
+// tuples, argument parsing and Python-style repr pieces. (The colour and
+// auto-augment transforms view the image through the ResultsImage class of
+// results_image.h instead, which keeps an (H, W, 1) image's channel axis.)
 #pragma once
 
 #include <opencv2/core.hpp>

@@ -1,3 +1,6 @@
+// The names of CPython's standard-library modules (is_python_stdlib_module), by
+// which MMEngine tells a classic config from a pure-Python one. The modules a
+// config may actually import are implemented in native_modules.cpp.
 #pragma once
 
 #include <string>

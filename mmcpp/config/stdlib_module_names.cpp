@@ -2,7 +2,7 @@
 //
 // MMEngine decides whether a `.py` config is classic or pure-Python by whether its
 // imports are "builtin" (stdlib) modules; we need the same list to decide alike.
-#include "mmcpp/config/python_stdlib.h"
+#include "mmcpp/config/stdlib_module_names.h"
 
 #include <algorithm>
 #include <iterator>

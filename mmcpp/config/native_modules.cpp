@@ -1,5 +1,7 @@
-// The helper modules a config may import: copy, math, os.path (pure path
-// string functions only) and mmengine.config (read_base).
+// The modules a config may import, implemented natively (make_module): copy,
+// math, os.path (pure path string functions only) and mmengine.config
+// (read_base). Which names are standard-library modules at all is
+// stdlib_module_names.cpp's list.
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
