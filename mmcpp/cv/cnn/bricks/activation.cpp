@@ -7,6 +7,7 @@
 #include "mmcpp/cv/cnn/bricks/hswish.h"
 #include "mmcpp/cv/cnn/bricks/layer_args.h"
 #include "mmcpp/cv/cnn/bricks/swish.h"
+#include "mmcpp/registry/config_check.h"
 #include "mmcpp/registry/root.h"
 
 namespace mmcpp::mmcv {
@@ -182,3 +183,7 @@ engine::Layer build_activation_layer(const Value& cfg) {
 }
 
 }  // namespace mmcpp::mmcv
+
+// `mmcpp check` / zoo-report: the types this builder accepts.
+MMCPP_REGISTER_LAYER_NAMES(mmcpp::registry::kActivationLayers,
+                           [] { return mmcpp::mmcv::activation_layer_types(); });

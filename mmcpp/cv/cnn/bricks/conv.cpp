@@ -4,6 +4,7 @@
 
 #include "mmcpp/core/error.h"
 #include "mmcpp/cv/cnn/bricks/wrappers.h"
+#include "mmcpp/registry/config_check.h"
 #include "mmcpp/registry/root.h"
 
 namespace mmcpp::mmcv {
@@ -170,3 +171,7 @@ engine::Layer build_conv_layer(const Value& cfg, const Args& args, const Kwargs&
 }
 
 }  // namespace mmcpp::mmcv
+
+// `mmcpp check` / zoo-report: the types this builder accepts.
+MMCPP_REGISTER_LAYER_NAMES(mmcpp::registry::kConvLayers,
+                           [] { return mmcpp::mmcv::conv_layer_types(); });

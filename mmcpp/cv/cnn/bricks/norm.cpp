@@ -11,6 +11,7 @@
 #include "mmcpp/cv/cnn/bricks/layer_args.h"
 #include "mmcpp/cv/cnn/bricks/sync_batch_norm.h"
 #include "mmcpp/engine/model/python_class.h"
+#include "mmcpp/registry/config_check.h"
 #include "mmcpp/registry/root.h"
 
 namespace mmcpp::mmcv {
@@ -224,3 +225,7 @@ std::pair<std::string, engine::Layer> build_norm_layer(const Value& cfg, std::in
 }
 
 }  // namespace mmcpp::mmcv
+
+// `mmcpp check` / zoo-report: the types this builder accepts.
+MMCPP_REGISTER_LAYER_NAMES(mmcpp::registry::kNormLayers,
+                           [] { return mmcpp::mmcv::norm_layer_types(); });

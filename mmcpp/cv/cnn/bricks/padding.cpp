@@ -3,6 +3,7 @@
 #include <torch/nn/modules/padding.h>
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/registry/config_check.h"
 #include "mmcpp/registry/root.h"
 
 namespace mmcpp::mmcv {
@@ -49,3 +50,7 @@ engine::Layer build_padding_layer(const Value& cfg, const Args& args, const Kwar
 }
 
 }  // namespace mmcpp::mmcv
+
+// `mmcpp check` / zoo-report: the types this builder accepts.
+MMCPP_REGISTER_LAYER_NAMES(mmcpp::registry::kPaddingLayers,
+                           [] { return mmcpp::mmcv::padding_layer_types(); });

@@ -7,6 +7,7 @@
 
 #include "mmcpp/core/error.h"
 #include "mmcpp/engine/model/weight_init.h"
+#include "mmcpp/registry/config_check.h"
 #include "mmcpp/registry/root.h"
 
 namespace mmcpp::mmcv {
@@ -134,3 +135,7 @@ engine::Layer build_upsample_layer(const Value& cfg, const Args& args, const Kwa
 }
 
 }  // namespace mmcpp::mmcv
+
+// `mmcpp check` / zoo-report: the types this builder accepts.
+MMCPP_REGISTER_LAYER_NAMES(mmcpp::registry::kUpsampleLayers,
+                           [] { return mmcpp::mmcv::upsample_layer_types(); });

@@ -42,7 +42,8 @@ class ImageClassifier : public BaseClassifier,
   static std::shared_ptr<ImageClassifier> from_config(registry::BuildArgs& args);
 
   engine::ModelOutput forward(const data::DataBatch& batch, engine::ForwardMode mode) override;
-  Feats extract_feat(const torch::Tensor& inputs, const std::string& stage = "neck") override;
+  using BaseClassifier::extract_feat;  // extract_feat(inputs): stage 'neck'
+  Feats extract_feat(const torch::Tensor& inputs, const std::string& stage) override;
   engine::NamedTensors loss(const torch::Tensor& inputs, const data::DataSamples& data_samples);
   data::DataSamples predict(const torch::Tensor& inputs, const data::DataSamples& data_samples);
   // mode='tensor': the scores (head) or the features.

@@ -3,6 +3,7 @@
 #include <torch/nn/modules/pooling.h>
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/engine/analysis/complexity_analysis.h"
 #include "mmcpp/pretrain/registry.h"
 
 namespace mmcpp::pretrain {
@@ -27,6 +28,9 @@ std::shared_ptr<GlobalAveragePoolingImpl> GlobalAveragePoolingImpl::from_config(
 }
 
 torch::Tensor GlobalAveragePoolingImpl::forward(const torch::Tensor& input) {
+  // Parameter-free: get-flops attributes the pooling to `gap`, as MMEngine's
+  // module hooks do (neck.gap in MMPretrain's table).
+  engine::analysis::ModuleScope scope(gap_.module());
   return gap_(input).view({input.size(0), -1});
 }
 
