@@ -2,6 +2,8 @@
 // upsample, drop, scale) with MMCV's names, arguments and error kinds.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <torch/torch.h>
 
 #include "mmcpp/config/config.h"
@@ -14,6 +16,7 @@
 #include "mmcpp/cv/cnn/bricks/scale.h"
 #include "mmcpp/cv/cnn/bricks/upsample.h"
 #include "mmcpp/engine/model/python_class.h"
+#include "mmcpp/registry/config_check.h"
 
 namespace mmcpp::mmcv {
 namespace {
@@ -175,6 +178,23 @@ TEST(DropAndScale, Behaviour) {
   EXPECT_EQ(s->named_parameters()["scale"].dim(), 0);
   LayerScale ls(4, false, "channels_first", 0.5);
   EXPECT_TRUE(torch::allclose(ls(torch::ones({2, 4, 3, 3})), torch::full({2, 4, 3, 3}, 0.5)));
+}
+
+// `mmcpp check` knows the builders' type names (config_check.h's tables).
+TEST(LayerBuilders, NamesKnownToTheConfigChecker) {
+  auto has = [](const char* kind, const std::string& name) {
+    auto names = registry::registered_layer_names(kind);
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
+  for (const char* n : {"BN", "BN1d", "SyncBN", "GN", "LN", "IN"})
+    EXPECT_TRUE(has(registry::kNormLayers, n)) << n;
+  for (const char* n : {"ReLU", "GELU", "HSwish", "Clamp"})
+    EXPECT_TRUE(has(registry::kActivationLayers, n)) << n;
+  for (const char* n : {"Conv2d", "deconv"}) EXPECT_TRUE(has(registry::kConvLayers, n)) << n;
+  for (const char* n : {"zero", "reflect", "replicate"})
+    EXPECT_TRUE(has(registry::kPaddingLayers, n)) << n;
+  for (const char* n : {"nearest", "pixel_shuffle"})
+    EXPECT_TRUE(has(registry::kUpsampleLayers, n)) << n;
 }
 
 }  // namespace

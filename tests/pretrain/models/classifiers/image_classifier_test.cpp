@@ -8,6 +8,7 @@
 #include "mmcpp/config/config.h"
 #include "mmcpp/core/error.h"
 #include "mmcpp/engine/model/base_model.h"
+#include "mmcpp/engine/model/feature_extractor.h"
 #include "mmcpp/engine/optim/optim_wrapper.h"
 #include "mmcpp/pretrain/models/classifiers/image.h"
 #include "mmcpp/pretrain/models/tta/score_tta.h"
@@ -57,6 +58,12 @@ TEST(ImageClassifier, ModesAndStages) {
   EXPECT_EQ(clf.extract_feat(x, "neck")[1].sizes(), (std::vector<std::int64_t>{2, 32}));
   EXPECT_EQ(clf.extract_feat(x, "pre_logits")[0].sizes(), (std::vector<std::int64_t>{2, 32}));
   EXPECT_THROW(clf.extract_feat(x, "head"), Error);
+  // get-flops counts extract_feat(inputs): the 'neck' stage.
+  auto* fe = dynamic_cast<engine::FeatureExtractor*>(model.get());
+  ASSERT_NE(fe, nullptr);
+  auto feats = fe->extract_feat(x);
+  ASSERT_EQ(feats.size(), 2u);
+  EXPECT_TRUE(torch::equal(feats[1], clf.extract_feat(x, "neck")[1]));
   data::DataBatch b;
   b.inputs = x;
   auto tensors = model->forward(b, engine::ForwardMode::Tensor).tensors;
