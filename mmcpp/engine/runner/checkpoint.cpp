@@ -6,6 +6,7 @@
 #include <set>
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/engine/runner/checkpoint_loader.h"
 
 namespace mmcpp::engine {
 
@@ -110,6 +111,30 @@ PyObject model_state_dict(const torch::nn::Module& module) {
   PyObject out = PyObject::dict(io::DictType::OrderedDict);
   collect_state(module, "", out);
   return out;
+}
+
+std::string LoadReport::summary() const {
+  std::string s;
+  auto list = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + v[i];
+    return out;
+  };
+  if (!unexpected_keys.empty())
+    s += "unexpected key in source state_dict: " + list(unexpected_keys) + "\n";
+  if (!missing_keys.empty()) s += "missing keys in source state_dict: " + list(missing_keys) + "\n";
+  if (!shape_mismatches.empty()) s += list(shape_mismatches) + "\n";
+  return s;
+}
+
+LoadReport load_model_state_dict(torch::nn::Module& module, const PyObject& source, bool strict) {
+  StateDict sd = revise_state_dict_keys(state_dict_of(source), {{"^module\\.", ""}});
+  IncompatibleKeys keys = load_state_dict(module, sd, /*strict=*/false);
+  LoadReport report{keys.missing_keys, keys.unexpected_keys, keys.error_msgs};
+  if (!report.shape_mismatches.empty() ||
+      (strict && (!report.missing_keys.empty() || !report.unexpected_keys.empty())))
+    throw Error("RuntimeError", "Error(s) in loading state_dict:\n" + report.summary());
+  return report;
 }
 
 // ---------------------------------------------------------------- optimizer state

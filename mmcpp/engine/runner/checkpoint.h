@@ -26,7 +26,21 @@ config::Value from_py(const io::PyObject& v);
 // moved to the CPU. An OrderedDict.
 io::PyObject model_state_dict(const torch::nn::Module& module);
 
-// Loading a state dict into a model: checkpoint_loader.h.
+struct LoadReport {
+  std::vector<std::string> missing_keys;
+  std::vector<std::string> unexpected_keys;
+  std::vector<std::string> shape_mismatches;
+  std::string summary() const;  // MMEngine-style text, "" when all matched
+};
+
+// Copies tensors into the module's parameters and buffers. `state_dict` may be a
+// raw state dict or a checkpoint dict with "state_dict"; keys starting with
+// "module." are revised (MMEngine's revise_keys default). strict: any missing,
+// unexpected or mismatched key is a RuntimeError naming them; a mismatched
+// shape is one even when not strict. (MMEngine's load_checkpoint, its
+// non-strict report and prefixes: checkpoint_loader.h, which this wraps.)
+LoadReport load_model_state_dict(torch::nn::Module& module, const io::PyObject& state_dict,
+                                 bool strict);
 
 // OptimWrapper.state_dict() as the pickled dict PyTorch writes: {'state':
 // {index: {...}}, 'param_groups': [{..., 'params': [indices]}]} (+ MMEngine's

@@ -180,5 +180,32 @@ TEST_F(CheckpointLoader, UrlsComeFromTheTorchHubCache) {
   if (!saved.empty()) setenv("TORCH_HOME", saved.c_str(), 1);
 }
 
+// checkpoint.h's load_model_state_dict (what the Runner used before; mmagic's
+// inferencers call it): a checkpoint dict or a bare state dict, "module."
+// revised, strict errors, and shape mismatches always errors.
+TEST_F(CheckpointLoader, LoadModelStateDictWrapper) {
+  Net src, dst;
+  {
+    torch::NoGradGuard g;
+    for (auto& p : src.parameters()) p.fill_(2);
+  }
+  PyObject wrapped = PyObject::dict();
+  PyObject sd = PyObject::dict(io::DictType::OrderedDict);
+  for (const auto& [k, v] : sd_of(src, "module.")) sd.as_dict().set(PyObject::str(k), v);
+  wrapped.as_dict().set("state_dict", sd);
+  LoadReport r = load_model_state_dict(dst, wrapped, /*strict=*/true);
+  EXPECT_TRUE(r.summary().empty()) << r.summary();
+  EXPECT_TRUE(torch::equal(dst.conv->weight, src.conv->weight));
+  PyObject partial = PyObject::dict(io::DictType::OrderedDict);
+  for (const auto& [k, v] : sd_of(src))
+    if (k != "conv.bias") partial.as_dict().set(PyObject::str(k), v);
+  EXPECT_EQ(load_model_state_dict(dst, partial, false).missing_keys,
+            std::vector<std::string>{"conv.bias"});
+  EXPECT_THROW(load_model_state_dict(dst, partial, true), Error);
+  PyObject bad = PyObject::dict(io::DictType::OrderedDict);
+  bad.as_dict().set(PyObject::str("bn.weight"), PyObject::tensor(torch::ones({5})));
+  EXPECT_THROW(load_model_state_dict(dst, bad, false), Error);
+}
+
 }  // namespace
 }  // namespace mmcpp::engine
