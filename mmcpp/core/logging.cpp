@@ -75,6 +75,13 @@ void Logger::log(LogLevel level, const std::string& message) {
   }
 }
 
+void Logger::write_to_file(const std::string& text) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!file_.is_open()) return;
+  file_ << text;
+  file_.flush();
+}
+
 void Logger::flush() {
   std::lock_guard<std::mutex> lock(mutex_);
   std::cout.flush();

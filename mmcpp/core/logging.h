@@ -41,6 +41,9 @@ class Logger {
   void warning(const std::string& m) { log(LogLevel::Warning, m); }
   void error(const std::string& m) { log(LogLevel::Error, m); }
   void flush();
+  // Text appended to the log file as is (no line prefix, not on the console),
+  // as MMEngine writes to its FileHandler's stream; nothing without a file.
+  void write_to_file(const std::string& text);
 
   const std::string& file_path() const { return file_path_; }
 

@@ -28,6 +28,7 @@
 #include "mmcpp/core/version.h"
 #include "mmcpp/engine/optim/optim_wrapper.h"
 #include "mmcpp/engine/runner/checkpoint.h"
+#include "mmcpp/engine/runner/checkpoint_loader.h"
 #include "mmcpp/engine/runner/runner.h"
 #include "mmcpp/io/dtypes.h"
 #include "mmcpp/io/pth_reader.h"
@@ -273,7 +274,7 @@ TEST_F(TorchInterop, MmcppReadsWhatTorchSaves) {
   // The model's state dict loads into the same LibTorch model, strictly.
   torch::nn::Sequential model(torch::nn::Linear(3, 4), torch::nn::BatchNorm1d(4),
                               torch::nn::Linear(4, 2));
-  engine::load_model_state_dict(*model, ckpt.get("state_dict"), true);
+  engine::load_checkpoint_to_model(*model, ckpt, /*strict=*/true);
   for (const auto& [key, value] : ckpt.get("state_dict").as_dict().entries()) {
     const auto* ours = model->named_parameters().find(key.as_str());
     const auto* buffer = model->named_buffers().find(key.as_str());

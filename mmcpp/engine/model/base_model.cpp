@@ -1,5 +1,7 @@
 #include "mmcpp/engine/model/base_model.h"
 
+#include <algorithm>
+
 #include "mmcpp/core/error.h"
 #include "mmcpp/engine/optim/optim_wrapper.h"
 #include "mmcpp/registry/root.h"
@@ -41,7 +43,7 @@ void BaseModel::configure_base(registry::BuildArgs& args) {
   } else if (!dp.is_none()) {
     throw Error("TypeError", "data_preprocessor should be a dict or None, but got " + dp.repr());
   }
-  init_cfg_ = args.value("init_cfg");
+  set_init_cfg(args.value("init_cfg"));
 }
 
 torch::Device BaseModel::device() const {
@@ -66,7 +68,18 @@ std::pair<torch::Tensor, NamedTensors> BaseModel::parse_losses(const NamedTensor
   if (!total.defined())
     throw Error("ValueError", "the model returned no loss term (no key containing 'loss')");
   log_vars.insert(log_vars.begin(), {"loss", total});
-  return {total, log_vars};
+  // OrderedDict(log_vars): a repeated name keeps its first position and its
+  // last value (a model's own "loss" term replaces the inserted total).
+  NamedTensors unique;
+  for (auto& [name, value] : log_vars) {
+    auto it = std::find_if(unique.begin(), unique.end(),
+                           [&](const auto& kv) { return kv.first == name; });
+    if (it != unique.end())
+      it->second = value;
+    else
+      unique.emplace_back(name, value);
+  }
+  return {total, unique};
 }
 
 NamedTensors BaseModel::train_step(const data::DataBatch& batch, OptimWrapper& optim_wrapper) {

@@ -3,7 +3,8 @@
 // forward(inputs, data_samples, mode): mode "loss" returns named losses,
 // "predict" returns DataSamples with predictions, "tensor" returns raw outputs.
 // train_step/val_step/test_step implement the Runner's contract: preprocess,
-// forward, parse_losses, optim_wrapper.update_params.
+// forward, parse_losses, optim_wrapper.update_params. A BaseModule: init_cfg and
+// init_weights() as MMEngine's (base_module.h).
 #pragma once
 
 #include <torch/nn/module.h>
@@ -16,6 +17,7 @@
 #include "mmcpp/config/value.h"
 #include "mmcpp/data/data_sample.h"
 #include "mmcpp/engine/model/base_data_preprocessor.h"
+#include "mmcpp/engine/model/base_module.h"
 
 namespace mmcpp::engine {
 
@@ -33,9 +35,10 @@ struct ModelOutput {
   std::vector<torch::Tensor> tensors;  // mode Tensor
 };
 
-class BaseModel : public torch::nn::Module {
+class BaseModel : public BaseModule {
  public:
   BaseModel();
+  MMCPP_PYTHON_CLASS(cpp_class_name(*this), "BaseModel")
 
   virtual ModelOutput forward(const data::DataBatch& batch, ForwardMode mode) = 0;
 
@@ -48,13 +51,10 @@ class BaseModel : public torch::nn::Module {
   // Sums every term whose name contains "loss" (tensors are averaged first).
   std::pair<torch::Tensor, NamedTensors> parse_losses(const NamedTensors& losses) const;
 
-  virtual void init_weights() {}
-
   // Reads the BaseModel arguments every model accepts: data_preprocessor (a
   // dict built through MODELS, default BaseDataPreprocessor) and init_cfg.
   // Call from each model's from_config.
   void configure_base(registry::BuildArgs& args);
-  const config::Value& init_cfg() const { return init_cfg_; }
 
   BaseDataPreprocessor& data_preprocessor() { return *data_preprocessor_; }
   // Replaces the preprocessor (registered as submodule "data_preprocessor").
@@ -65,7 +65,6 @@ class BaseModel : public torch::nn::Module {
 
  private:
   std::shared_ptr<BaseDataPreprocessor> data_preprocessor_;
-  config::Value init_cfg_;
 };
 
 // MODELS.build(cfg) for a model, with `data_preprocessor` (dict) built through

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/engine/runner/checkpoint_loader.h"
 
 namespace mmcpp::engine {
 
@@ -120,50 +121,16 @@ std::string LoadReport::summary() const {
   if (!unexpected_keys.empty())
     s += "unexpected key in source state_dict: " + list(unexpected_keys) + "\n";
   if (!missing_keys.empty()) s += "missing keys in source state_dict: " + list(missing_keys) + "\n";
-  if (!shape_mismatches.empty()) s += "size mismatch: " + list(shape_mismatches) + "\n";
+  if (!shape_mismatches.empty()) s += list(shape_mismatches) + "\n";
   return s;
 }
 
 LoadReport load_model_state_dict(torch::nn::Module& module, const PyObject& source, bool strict) {
-  const PyObject* sd = &source;
-  if (source.is_dict() && source.contains("state_dict") && source.get("state_dict").is_dict())
-    sd = &source.get("state_dict");
-  if (!sd->is_dict())
-    throw Error("TypeError", "a state dict must be a dict, got " + sd->type_name());
-  std::map<std::string, at::Tensor> incoming;
-  std::vector<std::string> order;
-  for (const auto& [k, v] : sd->as_dict().entries()) {
-    if (!k.is_str() || !v.is_tensor()) continue;
-    std::string key = k.as_str();
-    if (key.rfind("module.", 0) == 0) key = key.substr(7);  // revise_keys=[(r'^module\.', '')]
-    incoming[key] = v.as_tensor();
-    order.push_back(key);
-  }
-  LoadReport report;
-  std::set<std::string> used;
-  torch::NoGradGuard no_grad;
-  auto copy_into = [&](const std::string& name, at::Tensor target) {
-    auto it = incoming.find(name);
-    if (it == incoming.end()) {
-      report.missing_keys.push_back(name);
-      return;
-    }
-    used.insert(name);
-    if (it->second.sizes() != target.sizes()) {
-      report.shape_mismatches.push_back(name + " (checkpoint " + c10::str(it->second.sizes()) +
-                                        ", model " + c10::str(target.sizes()) + ")");
-      return;
-    }
-    target.copy_(it->second.to(target.device(), target.scalar_type()));
-  };
-  for (auto& p : module.named_parameters()) copy_into(p.key(), p.value());
-  for (auto& b : module.named_buffers()) copy_into(b.key(), b.value());
-  for (const auto& k : order)
-    if (!used.count(k)) report.unexpected_keys.push_back(k);
-  if (strict && (!report.missing_keys.empty() || !report.unexpected_keys.empty() ||
-                 !report.shape_mismatches.empty()))
-    throw Error("RuntimeError", "Error(s) in loading state_dict:\n" + report.summary());
-  if (!report.shape_mismatches.empty())
+  StateDict sd = revise_state_dict_keys(state_dict_of(source), {{"^module\\.", ""}});
+  IncompatibleKeys keys = load_state_dict(module, sd, /*strict=*/false);
+  LoadReport report{keys.missing_keys, keys.unexpected_keys, keys.error_msgs};
+  if (!report.shape_mismatches.empty() ||
+      (strict && (!report.missing_keys.empty() || !report.unexpected_keys.empty())))
     throw Error("RuntimeError", "Error(s) in loading state_dict:\n" + report.summary());
   return report;
 }

@@ -36,7 +36,9 @@ struct LoadReport {
 // Copies tensors into the module's parameters and buffers. `state_dict` may be a
 // raw state dict or a checkpoint dict with "state_dict"; keys starting with
 // "module." are revised (MMEngine's revise_keys default). strict: any missing,
-// unexpected or mismatched key is a RuntimeError naming them.
+// unexpected or mismatched key is a RuntimeError naming them; a mismatched
+// shape is one even when not strict. (MMEngine's load_checkpoint, its
+// non-strict report and prefixes: checkpoint_loader.h, which this wraps.)
 LoadReport load_model_state_dict(torch::nn::Module& module, const io::PyObject& state_dict,
                                  bool strict);
 

@@ -20,6 +20,7 @@
 #include "mmcpp/engine/runner/interrupt_guard.h"
 #include "mmcpp/core/threads.h"
 #include "mmcpp/engine/runner/env_setup.h"
+#include "mmcpp/engine/runner/checkpoint_loader.h"
 #include "mmcpp/engine/runner/log_processor.h"
 #include "mmcpp/engine/runner/thread_policy.h"
 #include "mmcpp/registry/plugins.h"
@@ -463,6 +464,7 @@ void Runner::train() {
   build_train_components();
   loop_stage_ = "train";
   call_hook([&](Hook& h) { h.before_run(*this); });
+  model_->set_init_logger(logger_.get());
   model_->init_weights();
   dist::broadcast_model_state(dist_.get(), *model_);  // _init_model_weights
   load_or_resume();
@@ -593,11 +595,11 @@ void Runner::load_or_resume() {
 }
 
 void Runner::load_checkpoint(const std::string& path, bool strict) {
-  io::PyObject ckpt = read_checkpoint(path);
+  // MMEngine's Runner.load_checkpoint: _load_checkpoint, the hook, then
+  // _load_checkpoint_to_model with revise_keys=[(r'^module.', '')].
+  io::PyObject ckpt = load_checkpoint_file(path, "cpu", logger_.get());
   call_hook([&](Hook& h) { h.after_load_checkpoint(*this, ckpt); });
-  LoadReport report = load_model_state_dict(*model_, ckpt, strict);
-  if (!report.summary().empty())
-    logger_->warning("The model and loaded state dict do not match exactly\n\n" + report.summary());
+  load_checkpoint_to_model(*model_, ckpt, strict, logger_.get(), {{"^module.", ""}});
   resumed_or_loaded_ = true;
   logger_->info("Load checkpoint from " + path);
 }

@@ -8,6 +8,7 @@
 #include "mmcpp/engine/hooks/checkpoint_hook.h"
 #include "mmcpp/engine/optim/optim_wrapper_dict.h"
 #include "mmcpp/engine/runner/checkpoint.h"
+#include "mmcpp/engine/runner/checkpoint_loader.h"
 #include "mmcpp/engine/runner/rng_state.h"
 #include "mmcpp/engine/runner/runner.h"
 
@@ -73,7 +74,7 @@ std::string Runner::save_interrupt_checkpoint() {
 }
 
 void Runner::resume(const std::string& path) {
-  io::PyObject ckpt = read_checkpoint(path);
+  io::PyObject ckpt = load_checkpoint_file(path, "cpu", logger_.get());
   resuming_ = true;
   try {
     call_hook([&](Hook& h) { h.after_load_checkpoint(*this, ckpt); });
@@ -82,9 +83,9 @@ void Runner::resume(const std::string& path) {
     throw;
   }
   resuming_ = false;
-  LoadReport report = load_model_state_dict(*model_, ckpt, false);
-  if (!report.summary().empty())
-    logger_->warning("The model and loaded state dict do not match exactly\n\n" + report.summary());
+  // _load_checkpoint_to_model with revise_keys=[(r'^module.', '')].
+  load_checkpoint_to_model(*model_, ckpt, false, logger_.get(), {{"^module.", ""}});
+  logger_->info("Load checkpoint from " + path);
   const io::PyObject& meta = ckpt.get("meta");
   if (train_loop_) train_loop_->set_counters(meta.get("epoch").as_int(), meta.get("iter").as_int());
   if (const io::PyObject* s = meta.find("seed");
