@@ -18,9 +18,8 @@ using config::Value;
 
 ConcatImageVisualizer::ConcatImageVisualizer(ConcatImageVisualizerOptions o)
     // MMEngine's backends write under save_dir/vis_data.
-    : visualization::Visualizer(o.name, o.save_dir.empty()
-                                            ? std::nullopt
-                                            : std::optional<std::string>(o.save_dir)),
+    : visualization::Visualizer(
+          o.name, o.save_dir.empty() ? std::nullopt : std::optional<std::string>(o.save_dir)),
       o_(std::move(o)) {}
 
 std::shared_ptr<ConcatImageVisualizer> ConcatImageVisualizer::from_config(

@@ -31,6 +31,9 @@
 #include <vector>
 
 #include "mmcpp/config/value.h"
+#include "mmcpp/engine/model/layer.h"
+#include "mmcpp/engine/model/python_class.h"
+#include "mmcpp/engine/optim/default_constructor.h"
 
 namespace mmcpp::dist {
 
@@ -48,8 +51,15 @@ struct SyncBatchNormOptions {
   TORCH_ARG(Mode, mode) = Mode::kSync;
 };
 
-class SyncBatchNormImpl : public torch::nn::Cloneable<SyncBatchNormImpl> {
+// A layer of build_norm_layer ('SyncBN', 'MMSyncBN'): a single-tensor layer
+// (TensorForward), Python class SyncBatchNorm (a _BatchNorm: abbreviation 'bn',
+// init_cfg layer matching) and a norm layer for paramwise_cfg's norm_decay_mult.
+class SyncBatchNormImpl : public torch::nn::Cloneable<SyncBatchNormImpl>,
+                          public engine::TensorForward,
+                          public engine::DeclaresPythonClass,
+                          public engine::NormLayer {
  public:
+  MMCPP_PYTHON_CLASS("SyncBatchNorm", "_BatchNorm")
   explicit SyncBatchNormImpl(std::int64_t num_features)
       : SyncBatchNormImpl(SyncBatchNormOptions(num_features)) {}
   explicit SyncBatchNormImpl(const SyncBatchNormOptions& options);
@@ -60,7 +70,7 @@ class SyncBatchNormImpl : public torch::nn::Cloneable<SyncBatchNormImpl> {
   void pretty_print(std::ostream& stream) const override;
 
   // (N, C, *) -> same shape.
-  torch::Tensor forward(const torch::Tensor& input);
+  torch::Tensor forward(const torch::Tensor& input) override;
 
   // The group to synchronise over (held weakly: without it, plain BatchNorm).
   void set_process_group(const std::shared_ptr<DistContext>& ctx) { ctx_ = ctx; }

@@ -7,8 +7,8 @@
 #include <optional>
 
 #include "mmcpp/core/error.h"
-#include "mmcpp/engine/runner/amp.h"
 #include "mmcpp/engine/dist/dist.h"
+#include "mmcpp/engine/runner/amp.h"
 #include "mmcpp/engine/runner/runner.h"
 #include "mmcpp/engine/runner/torch_errors.h"
 #include "mmcpp/registry/root.h"
@@ -234,7 +234,8 @@ bool run_eval_loop(Runner& runner, data::DataLoader& loader, evaluation::Evaluat
       // MMEngine: `with autocast(enabled=self.fp16)` around the step.
       std::optional<Autocast> autocast;
       if (fp16) autocast.emplace(device_type);
-      return kVal ? runner.wrapped_model().val_step(batch) : runner.wrapped_model().test_step(batch);
+      return kVal ? runner.wrapped_model().val_step(batch)
+                  : runner.wrapped_model().test_step(batch);
     });
     with_component("evaluator", [&] { evaluator.process(batch, outputs); });
     if constexpr (kVal)

@@ -11,16 +11,16 @@
 #include <sstream>
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/core/threads.h"
 #include "mmcpp/core/version.h"
 #include "mmcpp/engine/dist/dist.h"
 #include "mmcpp/engine/dist/dist_context.h"
 #include "mmcpp/engine/dist/runner_setup.h"
 #include "mmcpp/engine/optim/optim_wrapper_dict.h"
 #include "mmcpp/engine/runner/checkpoint.h"
-#include "mmcpp/engine/runner/interrupt_guard.h"
-#include "mmcpp/core/threads.h"
-#include "mmcpp/engine/runner/env_setup.h"
 #include "mmcpp/engine/runner/checkpoint_loader.h"
+#include "mmcpp/engine/runner/env_setup.h"
+#include "mmcpp/engine/runner/interrupt_guard.h"
 #include "mmcpp/engine/runner/log_processor.h"
 #include "mmcpp/engine/runner/thread_policy.h"
 #include "mmcpp/registry/plugins.h"
@@ -480,9 +480,8 @@ void Runner::train() {
 
   // An epoch-based run stopped after its last iteration but before that
   // epoch's end (after_train_epoch: checkpoint, scheduler step) is not done.
-  const bool finished = train_loop_->by_epoch()
-                            ? train_loop_->epoch() >= train_loop_->max_epochs()
-                            : train_loop_->iter() >= train_loop_->max_iters();
+  const bool finished = train_loop_->by_epoch() ? train_loop_->epoch() >= train_loop_->max_epochs()
+                                                : train_loop_->iter() >= train_loop_->max_iters();
   if (interrupted()) {
     std::string msg;
     if (!finished) {

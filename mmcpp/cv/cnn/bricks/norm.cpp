@@ -102,6 +102,23 @@ const bool kRegistered = [] {
         return make_sync_batch_norm(o);
       },
       "dict(type='SyncBN', num_features=8)");
+  // mmcv.ops.SyncBatchNorm(num_features, eps, momentum, affine,
+  // track_running_stats, group=None, stats_mode='default'); both stats modes
+  // weight ranks by batch size, equal whenever every rank holds as many samples.
+  add(
+      "MMSyncBN",
+      [](BuildArgs& a) {
+        auto o = batch_norm_options(a);
+        if (!positional_or_key(a, 5, "group", Value()).is_none())
+          a.fail("group", "is not supported (only the whole world synchronises)");
+        Value mode = positional_or_key(a, 6, "stats_mode", Value("default"));
+        if (!mode.is_str() || (mode.as_str() != "default" && mode.as_str() != "N"))
+          throw Error("AssertionError",
+                      "\"stats_mode\" only accepts \"default\" and \"N\", got " + mode.repr());
+        check_positional_count(a, 7);
+        return make_sync_batch_norm(o);
+      },
+      "dict(type='MMSyncBN', num_features=8)");
   add(
       "GN",
       [](BuildArgs& a) {
@@ -161,8 +178,9 @@ const bool kRegistered = [] {
 }  // namespace
 
 const std::vector<std::string>& norm_layer_types() {
-  static const std::vector<std::string> names = {"BN", "BN1d", "BN2d", "BN3d", "SyncBN", "GN",
-                                                 "LN", "IN",   "IN1d", "IN2d", "IN3d",   "LN2d"};
+  static const std::vector<std::string> names = {"BN",       "BN1d", "BN2d", "BN3d", "SyncBN",
+                                                 "MMSyncBN", "GN",   "LN",   "IN",   "IN1d",
+                                                 "IN2d",     "IN3d", "LN2d"};
   return names;
 }
 
