@@ -62,6 +62,28 @@ struct BoxOptions {
   double alpha = 0.8;
 };
 
+// draw_lines' arguments (lists as in TextOptions; MMEngine's line_styles other
+// than '-' are not drawn here).
+struct LineOptions {
+  std::vector<Rgb> colors{Rgb{0, 128, 0}};  // 'g'
+  std::vector<double> line_widths{2};       // pixels
+};
+
+// draw_circles' arguments.
+struct CircleOptions {
+  std::vector<Rgb> edge_colors{Rgb{0, 128, 0}};               // 'g'
+  std::vector<double> line_widths{2};                         // pixels
+  std::vector<std::optional<Rgb>> face_colors{std::nullopt};  // 'none'
+  double alpha = 0.8;
+};
+
+// draw_points' arguments: filled discs; `sizes` are matplotlib scatter sizes
+// (points squared; empty: matplotlib's default 36).
+struct PointOptions {
+  std::vector<Rgb> colors{Rgb{0, 128, 0}};  // 'g'
+  std::vector<double> sizes;
+};
+
 // Renders text on an image. `image`: a CPU uint8 (H, W, 3) RGB tensor, changed in
 // place. The text (several lines at '\n') is anchored at (x, y) by the
 // alignments; `size_px` is the font size in pixels; `box` is drawn behind it.

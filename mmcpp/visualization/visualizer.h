@@ -92,6 +92,15 @@ class Visualizer {
   // `bboxes`: (N, 4) or (4,) x1, y1, x2, y2 with x1 <= x2, y1 <= y2 (AssertionError
   // otherwise). Faces (when given) and edges are blended with `alpha`.
   Visualizer& draw_bboxes(const at::Tensor& bboxes, const BoxOptions& options = {});
+  // Segments from (x_datas[i][0], y_datas[i][0]) to (x_datas[i][1], y_datas[i][1]);
+  // (N, 2) or (2,) each.
+  Visualizer& draw_lines(const at::Tensor& x_datas, const at::Tensor& y_datas,
+                         const LineOptions& options = {});
+  // Circles at `center` ((N, 2) or (2,)) with `radius` ((N,) or a scalar).
+  Visualizer& draw_circles(const at::Tensor& center, const at::Tensor& radius,
+                           const CircleOptions& options = {});
+  // Dots at `positions` ((N, 2) or (2,)).
+  Visualizer& draw_points(const at::Tensor& positions, const PointOptions& options = {});
   // A task visualizer draws `data_sample` on `image` and stores it as `name` at
   // `step` (MMEngine's add_datasample; this base draws nothing). `show` (a window)
   // is NotImplementedError in those that draw.

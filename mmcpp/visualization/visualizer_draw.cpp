@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <utility>
 
 #include "mmcpp/core/error.h"
 #include "mmcpp/visualization/visualizer.h"
@@ -44,6 +46,32 @@ void blend(at::Tensor& image, std::int64_t x0, std::int64_t y0, std::int64_t x1,
   at::Tensor c = torch::tensor({double(color.r), double(color.g), double(color.b)}, torch::kDouble);
   at::Tensor mixed = roi.to(torch::kDouble) * (1.0 - alpha) + c * alpha;
   roi.copy_(mixed.round().clamp(0, 255).to(torch::kByte));
+}
+
+// Pixel-centre coordinate grids of an (H, W) image.
+std::pair<at::Tensor, at::Tensor> grids(const at::Tensor& image) {
+  at::Tensor ys = torch::arange(image.size(0), torch::kDouble).unsqueeze(1);
+  at::Tensor xs = torch::arange(image.size(1), torch::kDouble).unsqueeze(0);
+  return {xs, ys};
+}
+
+// Blends `color` with `alpha` where `mask` ((H, W) bool) holds.
+void blend_mask(at::Tensor& image, const at::Tensor& mask, const Rgb& color, double alpha) {
+  if (!mask.any().item<bool>()) return;
+  at::Tensor c = torch::tensor({double(color.r), double(color.g), double(color.b)}, torch::kDouble);
+  at::Tensor mixed = (image.to(torch::kDouble) * (1.0 - alpha) + c * alpha).round().clamp(0, 255);
+  image.copy_(torch::where(mask.unsqueeze(2), mixed.to(torch::kByte), image));
+}
+
+void warn_outside(const Visualizer& v, const at::Tensor& xy, const std::string& what,
+                  const std::function<void(const std::string&)>& warn) {
+  if (xy.numel() == 0) return;
+  at::Tensor x = xy.select(1, 0), y = xy.select(1, 1);
+  if ((x < 0).any().item<bool>() || (y < 0).any().item<bool>() ||
+      (x > static_cast<double>(v.width())).any().item<bool>() ||
+      (y > static_cast<double>(v.height())).any().item<bool>())
+    warn("Warning: The " + what + " is out of bounds, the drawn " + what +
+         " may not be in the image");
 }
 
 }  // namespace
@@ -148,6 +176,80 @@ Visualizer& Visualizer::draw_bboxes(const at::Tensor& bboxes, const BoxOptions& 
     blend(image_, x1 - lo, y1 - lo + w, x1 - lo + w, y2 - lo, edge, o.alpha);    // left
     if (x2 - lo >= x1 - lo + w)
       blend(image_, x2 - lo, y1 - lo + w, x2 - lo + w, y2 - lo, edge, o.alpha);  // right
+  }
+  return *this;
+}
+
+Visualizer& Visualizer::draw_lines(const at::Tensor& x_datas, const at::Tensor& y_datas,
+                                   const LineOptions& o) {
+  if (!image_.defined()) throw Error("AssertionError", "Please set image using `set_image`");
+  at::Tensor xd = rows_of(x_datas, 2, "x_datas"), yd = rows_of(y_datas, 2, "y_datas");
+  if (xd.size(0) != yd.size(0))
+    throw Error("AssertionError", "x_datas and y_datas should have the same shape, got " +
+                                      std::string(c10::str(x_datas.sizes())) + " and " +
+                                      c10::str(y_datas.sizes()));
+  const auto n = static_cast<std::size_t>(xd.size(0));
+  warn_outside(*this, torch::stack({xd.reshape(-1), yd.reshape(-1)}, 1), "line",
+               [this](const std::string& m) { warn(m); });
+  auto [xs, ys] = grids(image_);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto r = static_cast<std::int64_t>(i);
+    const double x0 = xd[r][0].item<double>(), x1 = xd[r][1].item<double>();
+    const double y0 = yd[r][0].item<double>(), y1 = yd[r][1].item<double>();
+    const double half = pick(o.line_widths, i, n, "line_widths") / 2.0;
+    // Distance of each pixel centre to the segment.
+    const double dx = x1 - x0, dy = y1 - y0, len2 = dx * dx + dy * dy;
+    at::Tensor t = len2 > 0 ? (((xs - x0) * dx + (ys - y0) * dy) / len2).clamp(0, 1)
+                            : torch::zeros({1, 1}, torch::kDouble);
+    at::Tensor d = (xs - (x0 + t * dx)).pow(2) + (ys - (y0 + t * dy)).pow(2);
+    blend_mask(image_, d <= std::max(half, 0.5) * std::max(half, 0.5),
+               pick(o.colors, i, n, "colors"), 1.0);
+  }
+  return *this;
+}
+
+Visualizer& Visualizer::draw_circles(const at::Tensor& center, const at::Tensor& radius,
+                                     const CircleOptions& o) {
+  if (!image_.defined()) throw Error("AssertionError", "Please set image using `set_image`");
+  at::Tensor c = rows_of(center, 2, "center");
+  at::Tensor r = radius.detach().to(torch::kCPU).to(torch::kDouble).reshape(-1);
+  if (r.size(0) != c.size(0))
+    throw Error("AssertionError", "The shape of `center` and `radius` should match, got " +
+                                      std::string(c10::str(center.sizes())) + " and " +
+                                      c10::str(radius.sizes()));
+  warn_outside(*this, c, "circle", [this](const std::string& m) { warn(m); });
+  const auto n = static_cast<std::size_t>(c.size(0));
+  auto [xs, ys] = grids(image_);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto k = static_cast<std::int64_t>(i);
+    const double cx = c[k][0].item<double>(), cy = c[k][1].item<double>();
+    const double rad = r[k].item<double>();
+    at::Tensor d = ((xs - cx).pow(2) + (ys - cy).pow(2)).sqrt();
+    if (const auto& face = pick(o.face_colors, i, n, "face_colors"))
+      blend_mask(image_, d <= rad, *face, o.alpha);
+    const double half = pick(o.line_widths, i, n, "line_widths") / 2.0;
+    if (half > 0)
+      blend_mask(image_, (d - rad).abs() <= std::max(half, 0.5),
+                 pick(o.edge_colors, i, n, "edge_colors"), o.alpha);
+  }
+  return *this;
+}
+
+Visualizer& Visualizer::draw_points(const at::Tensor& positions, const PointOptions& o) {
+  if (!image_.defined()) throw Error("AssertionError", "Please set image using `set_image`");
+  at::Tensor p = rows_of(positions, 2, "positions");
+  warn_outside(*this, p, "point", [this](const std::string& m) { warn(m); });
+  const auto n = static_cast<std::size_t>(p.size(0));
+  const std::vector<double> default_size{36.0};  // rcParams['lines.markersize'] ** 2
+  const std::vector<double>& sizes = o.sizes.empty() ? default_size : o.sizes;
+  auto [xs, ys] = grids(image_);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto k = static_cast<std::int64_t>(i);
+    // A marker of `size` points squared has a diameter of sqrt(size) points.
+    const double rad = std::sqrt(pick(sizes, i, n, "sizes")) / 2.0 * 100.0 / 72.0;
+    at::Tensor d = (xs - p[k][0].item<double>()).pow(2) + (ys - p[k][1].item<double>()).pow(2);
+    blend_mask(image_, d <= std::max(rad, 0.5) * std::max(rad, 0.5), pick(o.colors, i, n, "colors"),
+               1.0);
   }
   return *this;
 }

@@ -151,6 +151,54 @@ TEST(VisualizerDrawTest, DrawTextsThroughThePainter) {
   EXPECT_EQ(kind_of([&] { v.draw_texts({"x"}, torch::tensor({1, 2}), bad); }), "ValueError");
 }
 
+TEST(VisualizerDrawTest, DrawLinesCirclesAndPoints) {
+  Visualizer v;
+  v.set_image(torch::zeros({40, 60, 3}, torch::kByte));
+  LineOptions lo;
+  lo.colors = {Rgb{255, 0, 0}};
+  lo.line_widths = {1};
+  // A horizontal segment on row 5 from x=2 to x=20, a diagonal one.
+  v.draw_lines(torch::tensor({{2, 20}, {30, 39}}), torch::tensor({{5, 5}, {10, 19}}), lo);
+  at::Tensor img = v.get_image();
+  EXPECT_EQ(img[5][2][0].item<int>(), 255);
+  EXPECT_EQ(img[5][20][0].item<int>(), 255);
+  EXPECT_EQ(img[5][21][0].item<int>(), 0);
+  EXPECT_EQ(img[6][10][0].item<int>(), 0);
+  EXPECT_EQ(img[4][10][0].item<int>(), 0);
+  EXPECT_EQ(img[15][35][0].item<int>(), 255);
+  EXPECT_EQ(img[15][30][0].item<int>(), 0);
+  EXPECT_EQ(kind_of([&] {
+              v.draw_lines(torch::tensor({{1, 2}}), torch::tensor({{1, 2}, {3, 4}}));
+            }),
+            "AssertionError");
+
+  v.set_image(torch::zeros({40, 60, 3}, torch::kByte));
+  CircleOptions co;
+  co.edge_colors = {Rgb{0, 0, 255}};
+  co.line_widths = {1};
+  co.face_colors = {Rgb{100, 0, 0}};
+  co.alpha = 1.0;
+  v.draw_circles(torch::tensor({30, 20}), torch::tensor({10.0}), co);
+  img = v.get_image();
+  EXPECT_EQ(img[20][40][2].item<int>(), 255);  // on the circle (r = 10)
+  EXPECT_EQ(img[20][30][0].item<int>(), 100);  // inside: the face
+  EXPECT_EQ(img[20][30][2].item<int>(), 0);
+  EXPECT_EQ(img[20][45].sum().item<int>(), 0);  // outside
+  EXPECT_EQ(kind_of([&] {
+              v.draw_circles(torch::tensor({{1, 2}}), torch::tensor({1.0, 2.0}));
+            }),
+            "AssertionError");
+
+  v.set_image(torch::zeros({40, 60, 3}, torch::kByte));
+  v.draw_points(torch::tensor({{10, 10}, {50, 30}}));
+  img = v.get_image();
+  // Default size 36 pt^2: a disc of radius 3 pt = 4.2 px, green.
+  EXPECT_EQ(img[10][14][1].item<int>(), 128);
+  EXPECT_EQ(img[10][15][1].item<int>(), 0);
+  EXPECT_EQ(img[30][50][1].item<int>(), 128);
+  EXPECT_EQ(img.select(2, 0).sum().item<int>(), 0);
+}
+
 TEST(VisualizerDrawTest, BaseAddDatasampleDrawsNothingAndShowIsNotAvailable) {
   Visualizer v;
   data::DataSample s;
