@@ -9,6 +9,7 @@
 #include "mmcpp/core/error.h"
 #include "mmcpp/cv/image/geometric.h"
 #include "mmcpp/cv/image/mat_tensor.h"
+#include "mmcpp/cv/visualization/opencv_text_painter.h"
 #include "mmcpp/pretrain/registry.h"
 #include "mmcpp/visualization/png.h"
 
@@ -19,27 +20,19 @@ using config::Value;
 namespace {
 
 // A matplotlib colour: a few names, or an RGB tuple (0..1 floats or 0..255 ints).
-cv::Scalar rgb_color(const Value& v) {
-  if (v.is_str()) {
-    const std::string& n = v.as_str();
-    if (n == "white" || n == "w") return {255, 255, 255};
-    if (n == "black" || n == "k") return {0, 0, 0};
-    if (n == "red" || n == "r") return {255, 0, 0};
-    if (n == "green" || n == "g") return {0, 128, 0};
-    if (n == "blue" || n == "b") return {0, 0, 255};
-    if (n == "yellow" || n == "y") return {255, 255, 0};
-    throw Error("ValueError", "text_cfg color '" + n +
-                                  "' is not supported (white, black, red, green, blue, yellow or "
-                                  "an RGB tuple)");
+visualization::Rgb rgb_color(const Value& v) {
+  // MMPretrain's text_cfg goes to matplotlib: names, or RGB tuples of 0..1 floats
+  // or 0..255 ints.
+  if (v.is_sequence() && v.items().size() >= 3 &&
+      std::all_of(v.items().begin(), v.items().end(),
+                  [](const Value& x) { return x.is_float(); })) {
+    auto c = [&](int i) {
+      return static_cast<std::uint8_t>(std::lround(
+          std::clamp(v.items()[static_cast<std::size_t>(i)].as_number(), 0.0, 1.0) * 255));
+    };
+    return {c(0), c(1), c(2)};
   }
-  if (v.is_sequence() && v.items().size() >= 3) {
-    bool unit = std::all_of(v.items().begin(), v.items().end(),
-                            [](const Value& x) { return x.is_float(); });
-    double f = unit ? 255.0 : 1.0;
-    return {v.items()[0].as_number() * f, v.items()[1].as_number() * f,
-            v.items()[2].as_number() * f};
-  }
-  throw Error("TypeError", "text_cfg color must be a name or an RGB tuple, got " + v.repr());
+  return visualization::color_val(v);
 }
 
 std::string class_label(const std::vector<std::string>& classes, std::int64_t i) {
@@ -104,6 +97,27 @@ ClsDrawOptions ClsDrawOptions::from_kwargs(const Value& kwargs, const std::strin
     }
   }
   return o;
+}
+
+UniversalVisualizer::UniversalVisualizer(std::string name, std::optional<std::string> save_dir)
+    : Visualizer(std::move(name), std::move(save_dir)) {
+  set_text_painter(std::make_shared<mmcv::OpenCVTextPainter>());
+}
+
+void UniversalVisualizer::add_datasample(const std::string& name, const at::Tensor& image,
+                                         const data::DataSample* data_sample, bool draw_gt,
+                                         bool draw_pred, bool show, double wait_time,
+                                         std::int64_t step) {
+  if (data_sample == nullptr)
+    throw Error("ValueError", "UniversalVisualizer.add_datasample needs a data sample");
+  ClsDrawOptions o;
+  o.name = name;
+  o.draw_gt = draw_gt;
+  o.draw_pred = draw_pred;
+  o.show = show;
+  o.wait_time = wait_time;
+  o.step = step;
+  visualize_cls(image, *data_sample, o);
 }
 
 std::shared_ptr<UniversalVisualizer> UniversalVisualizer::from_config(registry::BuildArgs& args) {
@@ -177,62 +191,41 @@ torch::Tensor UniversalVisualizer::visualize_cls(const torch::Tensor& image,
     texts.push_back(text);
   }
 
-  // matplotlib: text of int(scale * 7) points at 100 dpi, at (5, 5) * scale.
+  // MMPretrain: text of int(scale * 7) points at (5, 5) * scale, white, in a black
+  // box of alpha 0.5 (pad 0.3, round corners, here square), family monospace.
   const double scale = get_adaptive_scale(mat.rows, mat.cols);
-  double size_pt = static_cast<int>(scale * 7);
-  cv::Scalar color(255, 255, 255);
+  visualization::TextOptions text;
+  text.font_sizes = {static_cast<double>(static_cast<int>(scale * 7))};
+  text.colors = {visualization::Rgb{255, 255, 255}};
+  visualization::TextBox box;
+  box.facecolor = {0, 0, 0};
+  box.alpha = 0.5;
   if (o.text_cfg.is_dict()) {
     for (const auto& [k, v] : o.text_cfg.as_dict().entries()) {
       const std::string key = k.str();
       if (key == "size" || key == "fontsize")
-        size_pt = v.as_number();
+        text.font_sizes = {v.as_number()};
       else if (key == "color" || key == "c")
-        color = rgb_color(v);
-      else if (key != "family" && key != "bbox" && key != "verticalalignment" &&
-               key != "horizontalalignment")
+        text.colors = {rgb_color(v)};
+      else if (key == "bbox")
+        box = visualization::TextBox::from_dict(v);
+      else if (key == "verticalalignment" || key == "va")
+        text.vertical_alignments = {v.str()};
+      else if (key == "horizontalalignment" || key == "ha")
+        text.horizontal_alignments = {v.str()};
+      else if (key != "family")
         throw Error("TypeError", "visualize_cls: text_cfg key '" + key +
                                      "' is not supported (size, color, family, bbox, "
                                      "verticalalignment, horizontalalignment)");
     }
   }
-  std::vector<std::string> lines;
-  for (const std::string& t : texts) {
-    std::size_t start = 0;
-    while (true) {
-      std::size_t nl = t.find('\n', start);
-      lines.push_back(t.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
-      if (nl == std::string::npos) break;
-      start = nl + 1;
-    }
-  }
-  if (!lines.empty() && size_pt > 0) {
-    const double px = size_pt * 100.0 / 72.0;  // font size in pixels
-    const int face = cv::FONT_HERSHEY_PLAIN;   // the simplest Hershey face, ~monospace
-    const double font_scale = std::max(0.1, px / 12.0);
-    const int thickness = std::max(1, static_cast<int>(std::lround(px / 14.0)));
-    int baseline = 0;
-    const cv::Size probe = cv::getTextSize("Mg", face, font_scale, thickness, &baseline);
-    const int line_h = static_cast<int>(std::ceil(probe.height * 1.6)) + 1;
-    int width = 0;
-    for (const auto& l : lines)
-      width = std::max(width, cv::getTextSize(l, face, font_scale, thickness, &baseline).width);
-    const int pad = std::max(1, static_cast<int>(std::lround(px * 0.3)));
-    const int x0 = static_cast<int>(std::lround(scale * 5)),
-              y0 = static_cast<int>(std::lround(scale * 5));
-    cv::Rect box(x0, y0, width + 2 * pad, line_h * static_cast<int>(lines.size()) + 2 * pad);
-    box &= cv::Rect(0, 0, mat.cols, mat.rows);
-    if (box.area() > 0) {
-      cv::Mat roi = mat(box);
-      cv::Mat black(roi.size(), roi.type(), cv::Scalar::all(0));
-      cv::addWeighted(roi, 0.5, black, 0.5, 0.0, roi);  // facecolor black, alpha 0.5
-    }
-    for (std::size_t i = 0; i < lines.size(); ++i) {
-      cv::Point org(x0 + pad, y0 + pad + line_h * static_cast<int>(i) + probe.height +
-                                  (line_h - probe.height) / 2);
-      cv::putText(mat, lines[i], org, face, font_scale, color, thickness, cv::LINE_AA);
-    }
-  }
-  torch::Tensor drawn = mmcv::as_tensor(mat, /*keep_channel_axis=*/true).clone();
+  text.bboxes = {box};
+  set_image(mmcv::as_tensor(mat, /*keep_channel_axis=*/true));
+  std::string joined;
+  for (const std::string& t : texts) joined += (joined.empty() ? "" : "\n") + t;
+  if (!joined.empty() && text.font_sizes[0] > 0)
+    draw_texts({joined}, torch::tensor({scale * 5, scale * 5}, torch::kDouble), text);
+  torch::Tensor drawn = get_image();
   if (o.out_file) {
     // mmcv.imwrite(drawn_img[..., ::-1], out_file): the same pixels as the backends store.
     std::string dir = path_dirname(*o.out_file);

@@ -1,8 +1,9 @@
 // UniversalVisualizer (mmpretrain/visualization/visualizer.py): the Visualizer of
 // MMPretrain's configs, with visualize_cls drawing a classification result
 // (ground truth, prediction, score, class name) in a text box on the image.
-// MMPretrain draws with matplotlib; here OpenCV draws the same texts in a
-// half-transparent black box at the top left, sized by get_adaptive_scale.
+// As MMPretrain: set_image, then the texts in one draw_texts call with a
+// half-transparent black box at the top left, sized by get_adaptive_scale
+// (rendered by OpenCV rather than matplotlib), then get_image.
 #pragma once
 
 #include <memory>
@@ -39,8 +40,17 @@ struct ClsDrawOptions {
 
 class UniversalVisualizer : public visualization::Visualizer {
  public:
-  using Visualizer::Visualizer;
+  // Draws its texts with mmcpp_cv's OpenCVTextPainter.
+  explicit UniversalVisualizer(std::string name = "visualizer",
+                               std::optional<std::string> save_dir = std::nullopt);
   static std::shared_ptr<UniversalVisualizer> from_config(registry::BuildArgs& args);
+
+  // Visualizer.add_datasample for classification: visualize_cls with these
+  // arguments (the sample is required).
+  void add_datasample(const std::string& name, const at::Tensor& image,
+                      const data::DataSample* data_sample = nullptr, bool draw_gt = true,
+                      bool draw_pred = true, bool show = false, double wait_time = 0,
+                      std::int64_t step = 0) override;
 
   // `image`: uint8 (H, W, 3) "RGB" (as MMPretrain, the raw batch image is passed
   // on as is), (H, W, 1) or (H, W). Returns the drawn (H', W', 3) image; saves it

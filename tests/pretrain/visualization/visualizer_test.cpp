@@ -76,6 +76,21 @@ TEST(UniversalVisualizerTest, DrawsTheTextBoxAndStoresThroughTheBackends) {
   EXPECT_THROW(v.visualize_cls(image, bad, o), Error);
 }
 
+TEST(UniversalVisualizerTest, AddDatasampleIsVisualizeCls) {
+  TempDir tmp;
+  UniversalVisualizer v("vis", tmp.path.string());
+  v.add_backend(std::make_shared<visualization::LocalVisBackend>());
+  visualization::Visualizer& base = v;
+  data::DataSample s = sample();
+  torch::Tensor image = torch::full({64, 64, 3}, 200, torch::kByte);
+  base.add_datasample("img.png", image, &s, /*draw_gt=*/true, /*draw_pred=*/true,
+                      /*show=*/false, 0, /*step=*/3);
+  EXPECT_TRUE(fs::exists(tmp.path / "vis_data" / "vis_image" / "img.png_3.png"));
+  EXPECT_FALSE(torch::equal(base.get_image(), image));  // the drawn image stays set
+  EXPECT_THROW(base.add_datasample("img.png", image, nullptr), Error);
+  EXPECT_THROW(base.add_datasample("img.png", image, &s, true, true, /*show=*/true), Error);
+}
+
 TEST(UniversalVisualizerTest, OptionsAndHookArguments) {
   EXPECT_THROW(ClsDrawOptions::from_kwargs(cfg("dict(draw_gtt=False)"), "x"), Error);
   ClsDrawOptions o = ClsDrawOptions::from_kwargs(
