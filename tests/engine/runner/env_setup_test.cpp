@@ -146,6 +146,28 @@ TEST_F(RunnerEnvTest, KeysMMEngineRejectsFailBeforeTheWorkDirExists) {
   }
 }
 
+TEST(RunnerEnv, MMPretrainsDefaultRuntimeIsAcceptedAsIs) {
+  // configs/_base_/default_runtime.py is MMPretrain's: every key it sets is read.
+  RunnerEnv env = read_runner_env(
+      Config::fromfile(std::string(MMCPP_SOURCE_DIR) + "/configs/_base_/default_runtime.py"));
+  EXPECT_TRUE(env.warnings.empty());
+  EXPECT_FALSE(env.cudnn_benchmark);
+  EXPECT_EQ(env.mp_start_method, "fork");
+  EXPECT_EQ(env.opencv_num_threads, 0);
+  EXPECT_EQ(env.log_level, LogLevel::Info);
+  EXPECT_FALSE(env.intra_op_threads.has_value());
+  // And what a user may set instead.
+  RunnerEnv set = read_runner_env(Config::fromstring(
+      "env_cfg = dict(cudnn_benchmark=True, mp_cfg=dict(mp_start_method='spawn', "
+      "opencv_num_threads=2), intra_op_threads=4)\nlog_level = 'ERROR'\n",
+      ".py"));
+  EXPECT_TRUE(set.cudnn_benchmark);
+  EXPECT_EQ(set.mp_start_method, "spawn");
+  EXPECT_EQ(set.opencv_num_threads, 2);
+  EXPECT_EQ(set.intra_op_threads, std::optional<int>(4));
+  EXPECT_EQ(set.log_level, LogLevel::Error);
+}
+
 TEST_F(RunnerEnvTest, CudnnBenchmarkIsSetAndDeterministicTurnsItOff) {
   SavedProcessState restore;
   at::globalContext().setBenchmarkCuDNN(false);
