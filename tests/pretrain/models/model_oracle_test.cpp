@@ -6,6 +6,11 @@
 // and backward the loss, the recorded gradients and BN running statistics,
 // with the tolerances of models/README.md. A checkpoint written from the
 // loaded model then reloads to the same logits.
+//
+// A case whose model names a type mmcpp does not have yet (the backbones issue 9
+// still lists) is skipped with the missing types named, as `mmcpp check` finds
+// them; AtLeastOneCaseRuns keeps the suite from passing when nothing runs. Any
+// case whose types all exist must match.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -25,6 +30,7 @@
 #include "mmcpp/engine/runner/checkpoint_loader.h"
 #include "mmcpp/io/dtypes.h"
 #include "mmcpp/pretrain/models/classifiers/image.h"
+#include "mmcpp/registry/config_check.h"
 #include "mmcpp/registry/registry.h"
 #include "tests/support/oracle.h"
 
@@ -132,11 +138,32 @@ data::DataSamples labelled_samples(const ordered_json& labels) {
   return samples;
 }
 
+// The model types of the case's config that mmcpp lacks ("" when it has them all).
+std::string unsupported_types(const fs::path& dir) {
+  config::Config c = config::Config::fromfile((dir / "config.py").string());
+  registry::CheckOptions options;
+  options.sections = registry::kCheckModel;
+  options.scope = "mmpretrain";
+  std::string out;
+  for (const std::string& t : registry::check_config(c, options).missing_types())
+    out += (out.empty() ? "" : ", ") + t;
+  return out;
+}
+
 class ModelOracle : public ::testing::TestWithParam<std::string> {};
+
+TEST(ModelOracleCases, AtLeastOneCaseRuns) {
+  std::size_t runnable = 0;
+  for (const std::string& d : case_dirs())
+    if (!d.empty() && unsupported_types(d).empty()) ++runnable;
+  EXPECT_GT(runnable, 0u) << "no model oracle case uses only types mmcpp has";
+}
 
 TEST_P(ModelOracle, MatchesMMPretrain) {
   ASSERT_FALSE(GetParam().empty()) << "no model oracle: " << missing_reason;
   const fs::path dir = GetParam();
+  if (std::string missing = unsupported_types(dir); !missing.empty())
+    GTEST_SKIP() << "not in mmcpp yet: " << missing;
   const ordered_json outputs = testing::read_json_file((dir / "outputs.json").string());
   const ordered_json labels = testing::read_json_file((dir / "labels.json").string());
 
