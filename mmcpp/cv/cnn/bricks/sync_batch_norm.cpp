@@ -7,7 +7,8 @@ namespace mmcpp::mmcv {
 std::shared_ptr<torch::nn::Module> make_sync_batch_norm(torch::nn::BatchNormOptions options) {
   dist::SyncBatchNormOptions o(options.num_features());
   o.eps(options.eps());
-  o.momentum(options.momentum());
+  // momentum=None: a cumulative moving average (c10::optional -> std::optional).
+  o.momentum(options.momentum() ? std::optional<double>(*options.momentum()) : std::nullopt);
   o.affine(options.affine());
   o.track_running_stats(options.track_running_stats());
   o.mode(dist::SyncBatchNormOptions::Mode::kSync);  // the Runner attaches the group
