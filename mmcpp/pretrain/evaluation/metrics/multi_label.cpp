@@ -68,15 +68,6 @@ torch::Tensor average_precision_1d(torch::Tensor pred, torch::Tensor target) {
 
 }  // namespace
 
-torch::Tensor label_to_onehot(const torch::Tensor& label, std::int64_t num_classes) {
-  torch::Tensor l = label.to(torch::kLong);
-  if (l.dim() == 0) l = l.reshape({1});
-  if (l.dim() != 1)
-    throw Error("AssertionError",
-                "The dims of value should be 1, but got " + std::to_string(l.dim()) + ".");
-  return torch::one_hot(l, num_classes).sum(0);
-}
-
 // ---- MultiLabelMetric ----
 
 MultiLabelMetric::MultiLabelMetric(std::optional<double> thr, std::optional<std::int64_t> topk,

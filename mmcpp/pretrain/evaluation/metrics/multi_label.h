@@ -7,12 +7,9 @@
 #include <vector>
 
 #include "mmcpp/pretrain/evaluation/metrics/single_label.h"
+#include "mmcpp/pretrain/structures/utils.h"
 
 namespace mmcpp::pretrain {
-
-// mmpretrain.structures.label_to_onehot: label indices (N,) -> (num_classes,)
-// int64 multi-hot.
-torch::Tensor label_to_onehot(const torch::Tensor& label, std::int64_t num_classes);
 
 class MultiLabelMetric : public evaluation::BaseMetric {
  public:

@@ -25,11 +25,6 @@ MultiLabelClsHeadOptions MultiLabelClsHeadOptions::read(registry::BuildArgs& arg
   return o;
 }
 
-torch::Tensor label_to_onehot(const torch::Tensor& label, std::int64_t num_classes) {
-  torch::Tensor l = label.to(torch::kLong).reshape({-1});
-  return torch::one_hot(l, num_classes).sum(0);
-}
-
 MultiLabelClsHeadImpl::MultiLabelClsHeadImpl(MultiLabelClsHeadOptions o)
     : engine::BaseModule(o.init_cfg), thr_(o.thr), topk_(o.topk) {
   loss_module_ = build_loss(o.loss);

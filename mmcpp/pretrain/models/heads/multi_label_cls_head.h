@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "mmcpp/pretrain/models/heads/cls_head.h"
+#include "mmcpp/pretrain/structures/utils.h"
 
 namespace mmcpp::pretrain {
 
@@ -43,8 +44,5 @@ class MultiLabelClsHeadImpl : public engine::BaseModule, public HeadInterface {
   std::shared_ptr<BaseLoss> loss_module_;
 };
 TORCH_MODULE(MultiLabelClsHead);
-
-// mmpretrain.structures.label_to_onehot: the multi-hot (num_classes,) of labels.
-torch::Tensor label_to_onehot(const torch::Tensor& label, std::int64_t num_classes);
 
 }  // namespace mmcpp::pretrain
