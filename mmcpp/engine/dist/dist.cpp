@@ -296,25 +296,96 @@ class DistResultCollector : public evaluation::ResultCollector {
     return collect_results(ctx_.get(), mine, size);
   }
   evaluation::Metrics broadcast(const evaluation::Metrics& metrics) override {
+    // Rank 0's metrics, every kind of value (scalars, lists, tensors) as it is.
+    using Kind = evaluation::MetricValue::Kind;
     std::string bytes;
     if (is_main_process(ctx_.get())) {
       put_u64(bytes, metrics.size());
       for (const auto& [name, value] : metrics) {
         put_str(bytes, name);
-        bytes.append(reinterpret_cast<const char*>(&value), sizeof(double));
+        put_u64(bytes, static_cast<std::uint64_t>(value.kind()));
+        switch (value.kind()) {
+          case Kind::Float:
+          case Kind::Int: {
+            double d = value.scalar();
+            std::int64_t i = value.is_int() ? static_cast<std::int64_t>(value.scalar()) : 0;
+            bytes.append(reinterpret_cast<const char*>(&d), sizeof d);
+            bytes.append(reinterpret_cast<const char*>(&i), sizeof i);
+            break;
+          }
+          case Kind::FloatList:
+            put_u64(bytes, value.float_values().size());
+            for (double d : value.float_values())
+              bytes.append(reinterpret_cast<const char*>(&d), sizeof d);
+            break;
+          case Kind::IntList:
+            put_u64(bytes, value.int_values().size());
+            for (std::int64_t i : value.int_values())
+              bytes.append(reinterpret_cast<const char*>(&i), sizeof i);
+            break;
+          case Kind::Tensor: {
+            torch::Tensor t = value.tensor_value().detach().cpu().contiguous();
+            put_u64(bytes, static_cast<std::uint64_t>(t.scalar_type()));
+            put_u64(bytes, static_cast<std::uint64_t>(t.dim()));
+            for (auto d : t.sizes()) put_u64(bytes, static_cast<std::uint64_t>(d));
+            put_str(bytes, std::string(static_cast<const char*>(t.data_ptr()), t.nbytes()));
+            break;
+          }
+        }
       }
     }
     std::string got = broadcast_bytes(ctx_.get(), bytes, 0);
     Reader in{got};
+    auto raw8 = [&](void* dst) {
+      in.need(8);
+      std::memcpy(dst, got.data() + in.pos, 8);
+      in.pos += 8;
+    };
     evaluation::Metrics out;
     std::uint64_t n = in.u64();
-    for (std::uint64_t i = 0; i < n; ++i) {
+    for (std::uint64_t k = 0; k < n; ++k) {
       std::string name = in.str();
-      in.need(sizeof(double));
-      double v;
-      std::memcpy(&v, got.data() + in.pos, sizeof(double));
-      in.pos += sizeof(double);
-      out.emplace_back(std::move(name), v);
+      auto kind = static_cast<Kind>(in.u64());
+      switch (kind) {
+        case Kind::Float:
+        case Kind::Int: {
+          double d;
+          std::int64_t i;
+          raw8(&d);
+          raw8(&i);
+          out.emplace_back(std::move(name), kind == Kind::Int ? evaluation::MetricValue::integer(i)
+                                                              : evaluation::MetricValue(d));
+          break;
+        }
+        case Kind::FloatList: {
+          std::vector<double> v(in.u64());
+          for (double& d : v) raw8(&d);
+          out.emplace_back(std::move(name), evaluation::MetricValue::float_list(std::move(v)));
+          break;
+        }
+        case Kind::IntList: {
+          std::vector<std::int64_t> v(in.u64());
+          for (std::int64_t& i : v) raw8(&i);
+          out.emplace_back(std::move(name), evaluation::MetricValue::int_list(std::move(v)));
+          break;
+        }
+        case Kind::Tensor: {
+          auto type = static_cast<c10::ScalarType>(in.u64());
+          std::vector<std::int64_t> sizes(in.u64());
+          for (auto& d : sizes) d = static_cast<std::int64_t>(in.u64());
+          std::string raw = in.str();
+          torch::Tensor t = torch::empty(sizes, torch::TensorOptions().dtype(type));
+          if (raw.size() != t.nbytes())
+            throw Error("RuntimeError", "broadcast of metric '" + name +
+                                            "': " + std::to_string(raw.size()) +
+                                            " bytes, expected " + std::to_string(t.nbytes()));
+          std::memcpy(t.data_ptr(), raw.data(), raw.size());
+          out.emplace_back(std::move(name), evaluation::MetricValue::tensor(t));
+          break;
+        }
+        default:
+          throw Error("RuntimeError", "broadcast of metric '" + name + "': unknown value kind");
+      }
     }
     return out;
   }
