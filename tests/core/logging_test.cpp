@@ -43,7 +43,7 @@ TEST(PrintLog, GoesToTheNewestScopeAliveFromAnyThread) {
     }
     print_log("three", LogLevel::Warning);
   }
-  EXPECT_NE(current_logger(), a);  // the console fallback again
+  EXPECT_NE(current_logger(), a);              // the console fallback again
   print_log("console only", LogLevel::Debug);  // below INFO: not shown anywhere
   std::string la = read(dir / "a.log"), lb = read(dir / "b.log");
   EXPECT_NE(la.find("mmengine - WARNING - one"), std::string::npos) << la;

@@ -112,7 +112,9 @@ engine::ModelOutput ToyModel::forward(const data::DataBatch& batch, engine::Forw
   return out;
 }
 
-int ToyModel::autocast_seen(bool enabled) { return (enabled ? g_autocast_on : g_autocast_off).load(); }
+int ToyModel::autocast_seen(bool enabled) {
+  return (enabled ? g_autocast_on : g_autocast_off).load();
+}
 
 void ToyModel::reset_autocast_seen() {
   g_autocast_on = 0;

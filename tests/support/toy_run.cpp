@@ -57,8 +57,8 @@ void RaiseSignalHook::maybe_raise(const std::string& stage, std::int64_t count) 
   std::raise(signal_);
 }
 
-void RaiseSignalHook::after_train_iter(engine::Runner& runner, std::int64_t,
-                                       const data::DataBatch*, const engine::NamedTensors&) {
+void RaiseSignalHook::after_train_iter(engine::Runner& runner, std::int64_t, const data::DataBatch*,
+                                       const engine::NamedTensors&) {
   maybe_raise("train", runner.iter() + 1);
 }
 

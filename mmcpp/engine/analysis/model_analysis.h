@@ -28,11 +28,11 @@ std::vector<StateEntry> state_dict_entries(const torch::nn::Module& model);
 
 // MMPretrain's get_model(config) without weights: the config's components are
 // checked first (model and data_preprocessor, init_cfg types aside since they
-// are never used here; a KeyError lists every unsupported one), the top-level data_preprocessor is merged into the model dict
-// (setdefault), and the model is built through MODELS under the default scope
-// `scope` (get_model overrides it with 'mmpretrain') and put in eval mode.
-// init_weights() is never called and load_from is ignored, so no pretrained
-// weights (init_cfg type='Pretrained') are loaded.
+// are never used here; a KeyError lists every unsupported one), the top-level data_preprocessor is
+// merged into the model dict (setdefault), and the model is built through MODELS under the default
+// scope `scope` (get_model overrides it with 'mmpretrain') and put in eval mode. init_weights() is
+// never called and load_from is ignored, so no pretrained weights (init_cfg type='Pretrained') are
+// loaded.
 std::shared_ptr<BaseModel> build_model_for_analysis(const config::Config& cfg,
                                                     const std::string& scope = "mmpretrain");
 

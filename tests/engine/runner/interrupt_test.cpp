@@ -282,8 +282,8 @@ TEST_F(InterruptTest, ResumeCommandRepeatsTheWholeCommandLineQuoted) {
   const std::string wd = dir("run");
   auto r = Runner::from_cfg(
       toy_run_config(wd, {}, "custom_hooks = [dict(type='RaiseSignalHook', at=3)]"));
-  r->set_command_line({"/opt/bin/mmcpp", "train", "my config.py", "--work-dir", wd,
-                       "--cfg-options", "a=1", "b='x y'", "--resume", "old.pth", "--amp"});
+  r->set_command_line({"/opt/bin/mmcpp", "train", "my config.py", "--work-dir", wd, "--cfg-options",
+                       "a=1", "b='x y'", "--resume", "old.pth", "--amp"});
   std::string msg = interrupted_message(*r);
   const std::string expected = "Resume with: /opt/bin/mmcpp train 'my config.py' --work-dir " + wd +
                                " --cfg-options a=1 'b='\\''x y'\\''' --amp --resume " + wd +

@@ -58,8 +58,8 @@ TEST_F(LoopsTest, EvaluateGetsTheLoadersDatasetSize) {
 }
 
 TEST_F(LoopsTest, Fp16RunsValAndTestStepsUnderAutocast) {
-  auto r = Runner::from_cfg(
-      toy_run_config(dir("fp16"), {"val_cfg.fp16=True", "test_cfg.fp16=True"}));
+  auto r =
+      Runner::from_cfg(toy_run_config(dir("fp16"), {"val_cfg.fp16=True", "test_cfg.fp16=True"}));
   ToyModel::reset_autocast_seen();
   r->val();
   EXPECT_EQ(ToyModel::autocast_seen(true), 3);  // 12 samples, batches of 4

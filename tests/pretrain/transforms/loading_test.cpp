@@ -36,7 +36,8 @@ class UnreadableImageTest : public ::testing::Test {
     cv::imencode(".png", img, png);
     for (const char* name : {"0.png", "1.png", "3.png"})
       std::ofstream(root_ / "a" / name, std::ios::binary)
-          .write(reinterpret_cast<const char*>(png.data()), static_cast<std::streamsize>(png.size()));
+          .write(reinterpret_cast<const char*>(png.data()),
+                 static_cast<std::streamsize>(png.size()));
     std::ofstream(root_ / "a" / "2.png", std::ios::binary);  // empty: unreadable
   }
   void TearDown() override { fs::remove_all(root_); }
@@ -44,8 +45,7 @@ class UnreadableImageTest : public ::testing::Test {
   std::shared_ptr<data::BaseDataset> dataset(bool ignore_empty) {
     std::string text = "c = dict(type='CustomDataset', data_prefix='" + root_.string() +
                        "', pipeline=[dict(type='LoadImageFromFile', ignore_empty=" +
-                       (ignore_empty ? "True" : "False") +
-                       "), dict(type='PackInputs')])";
+                       (ignore_empty ? "True" : "False") + "), dict(type='PackInputs')])";
     return DATASETS().build(config::Config::fromstring(text, ".py").get("c")->deep_copy());
   }
   std::string broken() const { return (root_ / "a" / "2.png").string(); }
