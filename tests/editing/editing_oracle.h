@@ -14,7 +14,7 @@
 #include <string>
 
 #include "mmcpp/config/value.h"
-#include "mmcpp/pretrain/datasets/utils.h"
+#include "mmcpp/core/hash.h"
 #include "tests/support/oracle.h"
 
 namespace mmcpp::testing {
@@ -57,7 +57,7 @@ inline torch::Tensor read_bin(const fs::path& bin) {
 
 inline std::string tensor_md5(const torch::Tensor& t) {
   torch::Tensor c = t.contiguous().cpu();
-  return pretrain::md5_hex(
+  return md5_hex(
       std::string(static_cast<const char*>(c.data_ptr()), static_cast<std::size_t>(c.nbytes())));
 }
 
