@@ -6,6 +6,8 @@
 // results dict, every pipeline stage, and PackInputs' tensors and metainfo.
 #include <gtest/gtest.h>
 
+#include <any>
+
 #include <opencv2/imgcodecs.hpp>
 
 #include "mmcpp/core/error.h"
@@ -29,11 +31,13 @@ data::TransformPtr build(const json& cfg) {
   return TRANSFORMS().build(testing::decode_oracle_value(cfg));
 }
 
-std::vector<std::pair<std::string, Value>> recorded_draws(const json& c) {
-  std::vector<std::pair<std::string, Value>> out;
+// The recorded draws as Rng::replay takes them (each a config Value in a std::any).
+std::vector<std::pair<std::string, std::any>> recorded_draws(const json& c) {
+  std::vector<std::pair<std::string, std::any>> out;
   if (!c.contains("draws")) return out;
   for (const auto& d : c["draws"])
-    out.emplace_back(d["fn"].get<std::string>(), testing::decode_oracle_value(d["result"]));
+    out.emplace_back(d["fn"].get<std::string>(),
+                     std::any(testing::decode_oracle_value(d["result"])));
   return out;
 }
 
