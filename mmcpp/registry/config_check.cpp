@@ -292,10 +292,23 @@ void evaluator(Walker& w, const Value& v, const std::string& path, const std::st
   Kind metrics = registry_kind("METRICS", METRICS());
   if (v.is_dict() && v.as_dict().contains("metrics")) {
     std::string here = Walker::scope_of(v, scope);
-    if (std::optional<std::string> type = Walker::type_of(v))
+    // 'Evaluator' (the default type) is built by Evaluator::from_config itself;
+    // other evaluator types come from the EVALUATOR registry.
+    if (std::optional<std::string> type = Walker::type_of(v); type && *type != "Evaluator")
       w.check(path, *type, registry_kind("EVALUATOR", EVALUATOR()), here, false);
     w.spec(*v.as_dict().find("metrics"), path + ".metrics", metrics, here);
     return;
+  }
+  // MMagic's MultiValLoop/MultiTestLoop: a list with one evaluator per dataloader.
+  if (v.is_list() || v.is_tuple()) {
+    bool evaluators = false;
+    for (const Value& item : v.items())
+      evaluators = evaluators || (item.is_dict() && item.as_dict().contains("metrics"));
+    if (evaluators) {
+      for (std::size_t i = 0; i < v.items().size(); ++i)
+        evaluator(w, v.items()[i], path + "[" + std::to_string(i) + "]", scope);
+      return;
+    }
   }
   w.spec(v, path, metrics, scope);
 }

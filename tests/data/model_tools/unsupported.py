@@ -9,5 +9,5 @@ model = dict(
 train_dataloader = dict(dataset=dict(pipeline=[dict(type='NoSuchTransform')]))
 test_dataloader = dict(dataset=dict(type='NoSuchTestDataset'))
 test_cfg = dict()
-test_evaluator = dict(type='Accuracy')
+test_evaluator = dict(type='SeedAccuracy')
 custom_hooks = [dict(type='CheckInvalidLossHook', interval=50), dict(type='NoSuchHook')]

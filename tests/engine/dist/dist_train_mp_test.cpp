@@ -241,18 +241,19 @@ TEST(DistTrainMultiProcess, TestMetricOfTwoRanksEqualsOneRank) {
   run_ok(train_cmd(dir + "/train", {"train_cfg.max_iters=5"}), {}, dir + "/train.log");
   std::string ckpt = dir + "/train/iter_5.pth";
   ASSERT_TRUE(fs::exists(ckpt)) << read_text(dir + "/train.log");
-  run_ok({kBinary, "test", kConfig, ckpt, "--work-dir", dir + "/one", "--out", dir + "/one.json"},
+  run_ok({kBinary, "test", kConfig, ckpt, "--work-dir", dir + "/one", "--out", dir + "/one.json",
+          "--out-item", "metrics"},
          {}, dir + "/one.log");
   int port = free_port();
   std::vector<Proc> ranks;
   for (int r = 0; r < 2; ++r)
     ranks.push_back(spawn({kBinary, "test", kConfig, ckpt, "--work-dir", dir + "/two", "--out",
-                           dir + "/two.json", "--launcher", "pytorch"},
+                           dir + "/two.json", "--out-item", "metrics", "--launcher", "pytorch"},
                           rank_env(r, 2, port), dir + "/two_" + std::to_string(r) + ".log"));
   for (auto& p : ranks) EXPECT_TRUE(ok(wait_exit(p, 240))) << read_text(p.log);
   // tools/dist_test.sh's form: CONFIG CHECKPOINT GPUS [args].
   run_ok({kBinary, "dist-test", kConfig, ckpt, "2", "--work-dir", dir + "/three", "--out",
-          dir + "/three.json"},
+          dir + "/three.json", "--out-item", "metrics"},
          {{"PORT", std::to_string(free_port())}}, dir + "/three.log");
   std::string one = read_text(dir + "/one.json"), two = read_text(dir + "/two.json");
   std::cout << "[ dist     ] 1 rank: " << one << "[ dist     ] 2 ranks: " << two;

@@ -3,6 +3,7 @@
 // train exactly like one process with the whole batch.
 #include "mmcpp/engine/dist/distributed.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -30,13 +31,15 @@ struct Mlp : torch::nn::Module {
   torch::nn::Linear a{nullptr}, b{nullptr}, unused{nullptr};
 };
 
+// Each from a generator of its own: the ranks run as threads of this process,
+// and seeding the global generator from both would race.
 torch::Tensor inputs(int step) {
-  torch::manual_seed(100 + step);
-  return torch::randn({8, 5});
+  at::Generator g = at::detail::createCPUGenerator(static_cast<std::uint64_t>(100 + step));
+  return torch::randn({8, 5}, g);
 }
 torch::Tensor targets(int step) {
-  torch::manual_seed(200 + step);
-  return torch::randn({8, 3});
+  at::Generator g = at::detail::createCPUGenerator(static_cast<std::uint64_t>(200 + step));
+  return torch::randn({8, 3}, g);
 }
 
 void copy_params(torch::nn::Module& to, torch::nn::Module& from) {

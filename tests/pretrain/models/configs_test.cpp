@@ -21,6 +21,11 @@ namespace fs = std::filesystem;
 
 std::shared_ptr<engine::BaseModel> build_from(const fs::path& file) {
   config::Config cfg = config::Config::fromfile(file.string());
+  // Another package's configs (configs/mmagic, default_scope='mmagic') are
+  // checked by that package's tests.
+  if (const config::Value* scope = cfg.get("default_scope");
+      scope && scope->is_str() && scope->as_str() != "mmpretrain")
+    return nullptr;
   const config::Value* model = cfg.get("model");
   if (!model || !model->is_dict()) return nullptr;
   config::Value m = model->deep_copy();
