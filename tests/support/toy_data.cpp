@@ -1,5 +1,7 @@
 #include "tests/support/toy_data.h"
 
+#include <torch/torch.h>
+
 #include <ATen/autocast_mode.h>
 
 #include <chrono>

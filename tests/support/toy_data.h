@@ -8,6 +8,8 @@
 #include <memory>
 #include <vector>
 
+#include <torch/nn/modules/linear.h>
+
 #include "mmcpp/data/base_dataset.h"
 #include "mmcpp/engine/model/base_model.h"
 #include "mmcpp/evaluation/metric.h"
