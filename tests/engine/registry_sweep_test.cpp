@@ -26,6 +26,14 @@ Value parse(const std::string& text) {
   return Config::fromstring("x = " + text, ".py").get("x")->deep_copy();
 }
 
+// Whether the package a "pkg.Type" in `example` names has registries here.
+bool package_linked(const std::string& example) {
+  for (auto* root : registry::all_root_registries())
+    for (auto* child : root->children())
+      if (example.find(child->scope() + ".") != std::string::npos) return true;
+  return false;
+}
+
 TEST(RegistrySweep, EveryRegisteredTypeBuildsFromItsExample) {
   setenv("MMCPP_PLUGIN_PATH", MMCPP_PLUGIN_DIR, 1);
   registry::import_custom_modules(
@@ -87,8 +95,17 @@ TEST(RegistrySweep, EveryRegisteredTypeBuildsFromItsExample) {
         if (!obj) failures.push_back(e.name + ": built nothing");
         ++built;
       } catch (const Error& err) {
-        failures.push_back(r->scope() + "::" + r->name() + "::" + e.name + " from " + e.example +
-                           ": " + err.what());
+        // An engine type whose example nests another package's component
+        // (ConcatDataset of mmpretrain.CIFAR10) builds only where that package
+        // is linked: mmcpp_tests sweeps it there; the engine-only binary cannot.
+        const std::string what = err.what();
+        const bool other_package = (e.example.find("mmpretrain.") != std::string::npos ||
+                                    e.example.find("mmagic.") != std::string::npos) &&
+                                   what.find(" registry") != std::string::npos &&
+                                   !package_linked(e.example);
+        if (!other_package)
+          failures.push_back(r->scope() + "::" + r->name() + "::" + e.name + " from " + e.example +
+                             ": " + what);
       }
     }
   }
