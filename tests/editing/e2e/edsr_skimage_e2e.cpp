@@ -2,12 +2,15 @@
 // (configs/mmagic/edsr/edsr_x2c16b2_1xb8-1k_skimage-photos.py) trains its 1000
 // iterations on python3-skimage's photographs through the Runner
 // (BasicImageDataset, the paired pipeline, BaseEditModel, Adam, MultiValLoop,
-// PSNR/SSIM/MAE, the visualization hook), and its validation PSNR must reach
+// PSNR/SSIM/MAE, the visualization hook), and its validation PSNR must beat
 // that of bicubic upscaling of the same low-resolution inputs (cv2 INTER_CUBIC,
-// PSNR with the same crop_border) within 0.3 dB. This tiny net (16 channels, 2
-// blocks, 1000 iterations) ends about 0.1-0.2 dB above bicubic, and runs differ
-// by about as much (thread timing in the intra-op pool), so "strictly above"
-// would be a coin toss; an untrained or broken model is ~10 dB below.
+// PSNR with the same crop_border). Measured on the 2-core machine: 27.86 /
+// 28.86 / 29.19 / 29.26 dB after 250 / 500 / 750 / 1000 iterations against
+// 29.05 dB for bicubic, the same to 4 decimals run after run (the loader's
+// draws do not depend on thread timing and the intra-op thread count follows
+// the model's FLOPs, not the clock); an untrained or broken model is ~10 dB
+// below. (A cosine schedule instead of the step at 800 ends at 29.17 dB;
+// 1500 iterations with the step at 1200 reach 29.34 dB.)
 #include <gtest/gtest.h>
 
 #include <torch/torch.h>
@@ -83,7 +86,7 @@ TEST(EditingEndToEnd, SmallEdsrOnSkimagePhotosBeatsBicubic) {
   bicubic /= n;
   std::cout << "[ e2e      ] EDSR x2 after " << iters << " iterations: PSNR " << psnr << " SSIM "
             << ssim << "; bicubic PSNR " << bicubic << "\n";
-  EXPECT_GT(psnr, bicubic - 0.3);
+  EXPECT_GT(psnr, bicubic);
   EXPECT_GT(ssim, 0.5);
   // The visualization hook wrote the GT | input | output strips.
   bool strip = false;
