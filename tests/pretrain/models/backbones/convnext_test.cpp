@@ -126,6 +126,25 @@ TEST(ConvNeXt, FrozenStagesAndDefaults) {
   EXPECT_FLOAT_EQ(p["stages.0.0.gamma"][0].item<float>(), 1e-6f);
 }
 
+TEST(ConvNeXt, LayerDepthForLayerwiseDecay) {
+  auto m = build("dict(type='ConvNeXt', arch='atto')");
+  auto& cnx = dynamic_cast<ConvNeXtImpl&>(*m);
+  using P = std::pair<std::int64_t, std::int64_t>;
+  // depths[-2] = 6 <= 9: max_layer_id 6, 8 layers in all.
+  EXPECT_EQ(cnx.get_layer_depth("backbone.downsample_layers.0.0.weight", "backbone."), P(0, 8));
+  EXPECT_EQ(cnx.get_layer_depth("backbone.downsample_layers.2.1.weight", "backbone."), P(3, 8));
+  EXPECT_EQ(cnx.get_layer_depth("backbone.downsample_layers.3.1.weight", "backbone."), P(6, 8));
+  EXPECT_EQ(cnx.get_layer_depth("backbone.stages.1.0.gamma", "backbone."), P(2, 8));
+  EXPECT_EQ(cnx.get_layer_depth("backbone.stages.2.4.gamma", "backbone."), P(4, 8));
+  EXPECT_EQ(cnx.get_layer_depth("backbone.stages.3.1.gamma", "backbone."), P(6, 8));
+  EXPECT_EQ(cnx.get_layer_depth("backbone.norm3.weight", "backbone."), P(7, 8));
+  EXPECT_EQ(cnx.get_layer_depth("head.fc.weight", "backbone."), P(7, 8));
+  auto base = build("dict(type='ConvNeXt', arch='base')");
+  EXPECT_EQ(
+      dynamic_cast<ConvNeXtImpl&>(*base).get_layer_depth("backbone.stages.2.26.gamma", "backbone."),
+      P(11, 14));
+}
+
 TEST(ConvNeXt, ArgumentErrors) {
   EXPECT_EQ(kind_of("dict(type='ConvNeXt', arch='tiny2')"), "AssertionError");
   EXPECT_EQ(kind_of("dict(type='ConvNeXt', arch=dict(depths=[1]))"), "AssertionError");
