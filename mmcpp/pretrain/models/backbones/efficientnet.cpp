@@ -200,7 +200,7 @@ EfficientNetImpl::EfficientNetImpl(EfficientNetOptions options)
   std::int64_t in = make_divisible(first[1], 8);
   out_channels_ = static_cast<std::int64_t>(last[1]);
 
-  layers_ = register_module("layers", engine::ModuleList());
+  layers_ = register_module("layers", torch::nn::ModuleList());
   auto push = [&](std::shared_ptr<torch::nn::Module> m) {
     layers_->push_back(m);
     layer_calls_.emplace_back(m);

@@ -17,6 +17,8 @@
 // final 1x1 ConvModule. with_cp is accepted and changes nothing.
 #pragma once
 
+#include <torch/nn/modules/container/modulelist.h>
+
 #include <array>
 #include <string>
 #include <vector>
@@ -98,7 +100,7 @@ class EfficientNetImpl : public BaseBackboneImpl {
   void freeze_stages();
 
   EfficientNetOptions options_;
-  engine::ModuleList layers_{nullptr};
+  torch::nn::ModuleList layers_{nullptr};  // nn.ModuleList: no init_weights recursion
   std::vector<engine::Layer> layer_calls_;
   std::int64_t out_channels_ = 0;
 };

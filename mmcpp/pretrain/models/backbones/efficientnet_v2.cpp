@@ -153,7 +153,7 @@ EfficientNetV2Impl::EfficientNetV2Impl(EfficientNetV2Options options)
     throw Error("ValueError", "frozen_stages must be in range(0, " + std::to_string(n) +
                                   "), but get " + std::to_string(o.frozen_stages));
 
-  layers_ = register_module("layers", engine::ModuleList());
+  layers_ = register_module("layers", torch::nn::ModuleList());
   auto push = [&](std::shared_ptr<torch::nn::Module> m) {
     layers_->push_back(m);
     layer_calls_.emplace_back(m);

@@ -17,6 +17,8 @@
 // accepted and changes nothing.
 #pragma once
 
+#include <torch/nn/modules/container/modulelist.h>
+
 #include <string>
 #include <vector>
 
@@ -73,7 +75,7 @@ class EfficientNetV2Impl : public BaseBackboneImpl {
 
   EfficientNetV2Options options_;
   std::vector<std::int64_t> out_indices_;
-  engine::ModuleList layers_{nullptr};
+  torch::nn::ModuleList layers_{nullptr};  // nn.ModuleList: no init_weights recursion
   std::vector<engine::Layer> layer_calls_;
 };
 TORCH_MODULE(EfficientNetV2);
