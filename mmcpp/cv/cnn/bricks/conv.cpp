@@ -151,9 +151,16 @@ const bool kRegistered = [] {
 }  // namespace
 
 const std::vector<std::string>& conv_layer_types() {
-  static const std::vector<std::string> names = {
-      "Conv1d", "Conv2d",   "Conv3d",          "Conv",
-      "deconv", "deconv3d", "ConvTranspose2d", "ConvTranspose3d"};
+  // Conv2dAdaptivePadding: conv2d_adaptive_padding.cpp.
+  static const std::vector<std::string> names = {"Conv1d",
+                                                 "Conv2d",
+                                                 "Conv3d",
+                                                 "Conv",
+                                                 "deconv",
+                                                 "deconv3d",
+                                                 "ConvTranspose2d",
+                                                 "ConvTranspose3d",
+                                                 "Conv2dAdaptivePadding"};
   return names;
 }
 
