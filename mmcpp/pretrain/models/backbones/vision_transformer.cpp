@@ -99,9 +99,12 @@ TransformerEncoderLayerImpl::TransformerEncoderLayerImpl(TransformerEncoderLayer
     fo.layer_scale_init_value = op.layer_scale_init_value;
     ffn_ = register_module("ffn", mmcv::FFN(fo));
   } else if (op.ffn_type == "swiglu_fused") {
-    throw Error("NotImplementedError",
-                "TransformerEncoderLayer: ffn_type='swiglu_fused' (SwiGLUFFNFused) is not "
-                "supported yet");
+    SwiGLUFFNOptions so;
+    so.embed_dims = op.embed_dims;
+    so.feedforward_channels = op.feedforward_channels;
+    so.layer_scale_init_value = op.layer_scale_init_value;
+    so.fused = true;
+    swiglu_ = register_module("ffn", SwiGLUFFN(so));
   } else {
     throw Error("NotImplementedError",
                 "TransformerEncoderLayer: unknown ffn_type '" + op.ffn_type + "'");
@@ -111,7 +114,8 @@ TransformerEncoderLayerImpl::TransformerEncoderLayerImpl(TransformerEncoderLayer
 void TransformerEncoderLayerImpl::init_weights() {
   engine::BaseModule::init_weights();
   torch::NoGradGuard no_grad;
-  for (const auto& m : ffn_->modules()) {
+  torch::nn::Module& ffn = ffn_ ? static_cast<torch::nn::Module&>(*ffn_) : *swiglu_;
+  for (const auto& m : ffn.modules()) {
     if (auto* lin = dynamic_cast<torch::nn::LinearImpl*>(m.get())) {
       torch::nn::init::xavier_uniform_(lin->weight);
       if (lin->bias.defined()) torch::nn::init::normal_(lin->bias, 0, 1e-6);
@@ -121,7 +125,7 @@ void TransformerEncoderLayerImpl::init_weights() {
 
 torch::Tensor TransformerEncoderLayerImpl::forward(const torch::Tensor& input) {
   torch::Tensor x = input + attn_->forward(ln1_(input));
-  return ffn_->forward(ln2_(x), x);
+  return ffn_ ? ffn_->forward(ln2_(x), x) : swiglu_->forward(ln2_(x), x);
 }
 
 // ---------------------------------------------------------------- VisionTransformer

@@ -7,7 +7,7 @@
 //   act_cfg=dict(type='GELU'), norm_cfg=dict(type='LN'), init_cfg=None):
 //   ln1, attn (MMPretrain's MultiheadAttention), ln2, ffn (MMCV's FFN);
 //   init_weights() sets the FFN's Linear weights Xavier-uniform, biases N(0, 1e-6).
-//   ffn_type='swiglu_fused' (SwiGLUFFNFused) is not implemented yet.
+//   ffn_type='swiglu_fused' uses SwiGLUFFNFused (DINOv2) as `ffn`.
 // VisionTransformer(arch='base', img_size=224, patch_size=16, in_channels=3,
 //   out_indices=-1, drop_rate=0., drop_path_rate=0., qkv_bias=True,
 //   norm_cfg=dict(type='LN', eps=1e-6), final_norm=True, out_type='cls_token',
@@ -41,6 +41,7 @@
 #include "mmcpp/pretrain/models/backbones/base_backbone.h"
 #include "mmcpp/pretrain/models/utils/attention.h"
 #include "mmcpp/pretrain/models/utils/layer_depth.h"
+#include "mmcpp/pretrain/models/utils/swiglu_ffn.h"
 #include "mmcpp/registry/build_args.h"
 
 namespace mmcpp::pretrain {
@@ -75,6 +76,7 @@ class TransformerEncoderLayerImpl : public engine::BaseModule, public engine::Te
   engine::Layer ln1_, ln2_;
   MultiheadAttention attn_{nullptr};
   mmcv::FFN ffn_{nullptr};
+  SwiGLUFFN swiglu_{nullptr};
 };
 TORCH_MODULE(TransformerEncoderLayer);
 

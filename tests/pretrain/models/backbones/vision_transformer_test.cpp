@@ -230,6 +230,28 @@ TEST(VisionTransformer, DefaultInit) {
   EXPECT_GT(d->named_parameters()["dist_token"].abs().sum().item<double>(), 0);
 }
 
+TEST(VisionTransformer, SwiGLUFusedFFNAsDINOv2) {
+  auto vit = build("dict(type='VisionTransformer', " + kSmall +
+                   ", layer_scale_init_value=1e-5, layer_cfgs=dict(ffn_type='swiglu_fused'))");
+  auto k = keys(*vit);
+  const std::vector<std::string> ffn = {"layers.0.ffn.w12.weight", "layers.0.ffn.w12.bias",
+                                        "layers.0.ffn.w3.weight", "layers.0.ffn.w3.bias",
+                                        "layers.0.ffn.gamma2.weight"};
+  auto it = std::find(k.begin(), k.end(), ffn[0]);
+  ASSERT_NE(it, k.end());
+  EXPECT_EQ(std::vector<std::string>(it, it + 5), ffn);
+  // Hidden width (int(64 * 2 / 3) + 7) // 8 * 8 = 48.
+  auto p = vit->named_parameters();
+  EXPECT_EQ(p["layers.0.ffn.w12.weight"].sizes(), (std::vector<std::int64_t>{96, 32}));
+  EXPECT_EQ(p["layers.0.ffn.w3.weight"].sizes(), (std::vector<std::int64_t>{32, 48}));
+  vit->eval();
+  auto out = vit->forward(torch::randn({1, 3, 32, 32}));
+  EXPECT_EQ(out[0].sizes(), (std::vector<std::int64_t>{1, 32}));
+  EXPECT_EQ(
+      kind_of("dict(type='VisionTransformer', " + kSmall + ", layer_cfgs=dict(ffn_type='moe'))"),
+      "NotImplementedError");
+}
+
 TEST(VisionTransformer, LayerDepth) {
   auto vit = build("dict(type='VisionTransformer', " + kSmall + ")");
   using P = std::pair<std::int64_t, std::int64_t>;
