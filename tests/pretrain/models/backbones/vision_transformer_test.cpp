@@ -11,6 +11,7 @@
 #include "mmcpp/engine/runner/checkpoint.h"
 #include "mmcpp/engine/runner/checkpoint_loader.h"
 #include "mmcpp/pretrain/models/backbones/deit.h"
+#include "mmcpp/pretrain/models/backbones/deit3.h"
 #include "mmcpp/pretrain/models/backbones/vision_transformer.h"
 #include "mmcpp/pretrain/models/utils/embed.h"
 #include "mmcpp/pretrain/registry.h"
@@ -259,6 +260,52 @@ TEST(VisionTransformer, LayerDepth) {
   EXPECT_EQ(vit->get_layer_depth("backbone.layers.1.ln1.weight", "backbone."), (P{2, 5}));
   EXPECT_EQ(vit->get_layer_depth("backbone.ln1.weight", "backbone."), (P{4, 5}));
   EXPECT_EQ(vit->get_layer_depth("head.layers.head.weight", "backbone."), (P{4, 5}));
+}
+
+}  // namespace
+}  // namespace mmcpp::pretrain
+
+namespace mmcpp::pretrain {
+namespace {
+
+TEST(DeiT3, LayoutForwardAndMetafileCount) {
+  const std::string small =
+      "dict(type='DeiT3', arch=dict(embed_dims=32, num_layers=2, num_heads=2, "
+      "feedforward_channels=64), img_size=32, patch_size=8";
+  auto m = build_any(small + ", out_indices=(0, 1))");
+  auto k = keys(*m);
+  // pos_embed covers the patches only; layer scale on both branches.
+  EXPECT_EQ(k[0], "cls_token");
+  EXPECT_EQ(m->named_parameters()["pos_embed"].sizes(), (std::vector<std::int64_t>{1, 16, 32}));
+  for (const char* key : {"layers.0.attn.gamma1.weight", "layers.0.ffn.gamma2.weight",
+                          "layers.0.ln2.weight", "layers.1.ffn.layers.0.0.weight"})
+    EXPECT_NE(std::find(k.begin(), k.end(), key), k.end()) << key;
+  EXPECT_EQ(k.back(), "ln1.bias");
+  auto* bb = dynamic_cast<BaseBackboneImpl*>(m.get());
+  bb->eval();
+  auto outs = bb->forward(torch::randn({2, 3, 32, 32}));
+  ASSERT_EQ(outs.size(), 2u);
+  EXPECT_EQ(outs[1].sizes(), (std::vector<std::int64_t>{2, 32}));
+  auto fm_model = build_any(small + ", out_type='featmap')");
+  EXPECT_EQ(dynamic_cast<BaseBackboneImpl*>(fm_model.get())
+                ->forward(torch::randn({1, 3, 48, 48}))[0]
+                .sizes(),
+            (std::vector<std::int64_t>{1, 32, 6, 6}));
+  // ln2 is unused (MMPretrain normalises with ln1 twice): changing it changes nothing.
+  torch::Tensor x = torch::randn({1, 3, 32, 32});
+  torch::Tensor before = bb->forward(x)[1];
+  {
+    torch::NoGradGuard ng;
+    m->named_parameters()["layers.0.ln2.weight"].fill_(3.0);
+  }
+  EXPECT_TRUE(torch::equal(bb->forward(x)[1], before));
+  EXPECT_EQ(kind_of(small + ", frozen_stages=1)"), "TypeError");
+  // configs/deit3/metafile.yml: deit3-small 22059496.
+  auto s = build_any(
+      "dict(type='ImageClassifier', backbone=dict(type='DeiT3', arch='s', img_size=224, "
+      "patch_size=16), neck=None, head=dict(type='VisionTransformerClsHead', num_classes=1000, "
+      "in_channels=384))");
+  EXPECT_EQ(num_params(*s), 22059496);
 }
 
 }  // namespace
