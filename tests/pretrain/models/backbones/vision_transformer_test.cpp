@@ -13,6 +13,7 @@
 #include "mmcpp/pretrain/models/backbones/deit.h"
 #include "mmcpp/pretrain/models/backbones/deit3.h"
 #include "mmcpp/pretrain/models/backbones/vision_transformer.h"
+#include "mmcpp/pretrain/models/necks/mae_neck.h"
 #include "mmcpp/pretrain/models/utils/embed.h"
 #include "mmcpp/pretrain/registry.h"
 
@@ -306,6 +307,27 @@ TEST(DeiT3, LayoutForwardAndMetafileCount) {
       "patch_size=16), neck=None, head=dict(type='VisionTransformerClsHead', num_classes=1000, "
       "in_channels=384))");
   EXPECT_EQ(num_params(*s), 22059496);
+}
+
+}  // namespace
+}  // namespace mmcpp::pretrain
+
+namespace mmcpp::pretrain {
+namespace {
+
+// The linear-probe neck of the MAE/EVA/MILAN ViT benchmarks.
+TEST(ClsBatchNormNeck, NormalisesEachClsTokenWithoutAffine) {
+  auto m = build_any("dict(type='ClsBatchNormNeck', input_features=8)");
+  EXPECT_EQ(keys(*m), (std::vector<std::string>{"bn.running_mean", "bn.running_var",
+                                                "bn.num_batches_tracked"}));
+  auto* neck = dynamic_cast<NeckInterface*>(m.get());
+  ASSERT_NE(neck, nullptr);
+  m->train();
+  torch::Tensor x = torch::randn({16, 8}) * 3 + 1;
+  auto out = neck->forward(Feats{x, x});
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(torch::allclose(out[0].mean(0), torch::zeros({8}), 1e-4, 1e-4));
+  EXPECT_EQ(kind_of("dict(type='ClsBatchNormNeck')"), "TypeError");
 }
 
 }  // namespace
