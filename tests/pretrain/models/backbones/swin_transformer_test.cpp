@@ -119,6 +119,14 @@ TEST(SwinTransformer, OutputsPerOutIndex) {
                      ", out_indices=(0, 1), out_after_downsample=True)");
   auto a = after->forward(torch::randn({1, 3, 32, 32}));
   EXPECT_EQ(a[0].sizes(), (std::vector<std::int64_t>{1, 32, 4, 4}));
+  // Training (drop path on, shifted windows): gradients reach every parameter, no NaNs.
+  swin->train();
+  auto t = swin->forward(torch::randn({2, 3, 32, 32}));
+  (t[0].mean() + t[1].mean() + t[2].pow(2).mean()).backward();
+  for (const auto& p : swin->named_parameters()) {
+    ASSERT_TRUE(p.value().grad().defined()) << p.key();
+    EXPECT_FALSE(torch::isnan(p.value().grad()).any().item<bool>()) << p.key();
+  }
   // A map smaller than the window needs pad_small_map.
   auto big_window =
       "dict(type='SwinTransformer', arch=dict(embed_dims=16, depths=[2, 2], "
