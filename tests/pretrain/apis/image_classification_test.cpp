@@ -148,10 +148,11 @@ TEST_F(Inferencer, CheckpointAloneCarriesTheConfig) {
 
 TEST_F(Inferencer, PipelineWithoutLoadImageFromFile) {
   // LoadImageFromFile goes; its color_type decides how paths are read.
-  config::Config cfg = cfg_;
-  cfg.merge_from_dict(config::parse_cfg_options(
-      {"test_dataloader.dataset.pipeline=[dict(type='LoadImageFromFile', color_type='grayscale'),"
-       "dict(type='Resize', scale=32), dict(type='PackInputs')]"}));
+  std::string text = kConfig;
+  const std::string from = "test_pipeline = [";
+  text.replace(text.find(from), from.size(),
+               from + "dict(type='LoadImageFromFile', color_type='grayscale'), ");
+  const config::Config cfg = config::Config::fromstring(text, ".py");
   ImageClassificationInferencer inf(cfg, ckpt_);
   ASSERT_EQ(inf.pipeline_cfg().items().size(), 2u);
   // A colour PNG read as grey scale fits the one-channel LeNet.

@@ -135,7 +135,8 @@ TEST(FashionMnistE2E, TrainTestInferAgree) {
   const fs::path pngs = dir / "pngs";
   const int n = 12;
   RUN_OK(browse, "browse-dataset " + cfg + " --phase test --mode original -n " + std::to_string(n) +
-                     " --output-dir " + pngs.string());
+                     " --output-dir " + pngs.string() +
+                     " --cfg-options test_dataloader.dataset.test_mode=True");
 
   // infer agrees with test, image by image.
   const fs::path infer_json = dir / "infer.json";
