@@ -37,14 +37,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
+struct CmdResult {
   int rc = -1;
   std::string out;
 };
 
-Run run(const std::string& args) {
+CmdResult run(const std::string& args) {
   const std::string cmd = std::string(MMCPP_BINARY) + " " + args + " 2>&1";
-  Run r;
+  CmdResult r;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
   char buf[4096];
@@ -54,8 +54,8 @@ Run run(const std::string& args) {
   return r;
 }
 
-#define RUN_OK(var, args)    \
-  const Run var = run(args); \
+#define RUN_OK(var, args)          \
+  const CmdResult var = run(args); \
   ASSERT_EQ(var.rc, 0) << "mmcpp " << (args) << "\nfailed:\n" << var.out;
 
 std::string read(const fs::path& p) {
