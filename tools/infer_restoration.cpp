@@ -2,32 +2,26 @@
 //  --img IN [--result-out-dir OUT] [--device cpu|cuda]`: MMagic's
 // demo/mmagic_inference_demo.py for restoration models
 // (ImageSuperResolutionInferencer): the image upscaled by the model, written to
-// OUT (default: outputs/<IN stem>_sr.png).
-#include <iostream>
-#include <memory>
-#include <string>
+// OUT (default: outputs/<IN stem>_sr.png). The subcommand is tools/infer.cpp.
+#include "tools/infer_restoration.h"
 
-#include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "mmcpp/config/config.h"
 #include "mmcpp/core/env.h"
 #include "mmcpp/core/error.h"
 #include "mmcpp/editing/apis/inferencers/image_super_resolution_inferencer.h"
-#include "tools/subcommand.h"
 
-namespace {
+namespace mmcpp::tools {
 
-struct InferArgs {
-  std::string task = "super-resolution";
-  std::string config, checkpoint, img, out, device = "cpu";
-  std::vector<std::string> cfg_options;
-};
-
-int infer(const InferArgs& a) {
+int infer_restoration(const RestorationInferArgs& a) {
   if (a.task != "super-resolution")
     throw mmcpp::Error("NotImplementedError",
                        "mmcpp infer: task '" + a.task +
                            "' is not supported here yet (available: super-resolution)");
+  if (a.config.empty())
+    throw mmcpp::Error("ValueError", "mmcpp infer: restoration needs --model-config CONFIG");
+  if (a.img.empty()) throw mmcpp::Error("ValueError", "mmcpp infer: restoration needs --img IMAGE");
   mmcpp::config::Config cfg = mmcpp::config::Config::fromfile(a.config);
   if (!a.cfg_options.empty()) cfg.merge_from_dict(mmcpp::config::parse_cfg_options(a.cfg_options));
   mmcpp::editing::ImageSuperResolutionInferencer inferencer(cfg, a.checkpoint,
@@ -42,21 +36,4 @@ int infer(const InferArgs& a) {
   return 0;
 }
 
-mmcpp::tools::RunFn setup_infer(CLI::App& sub) {
-  auto a = std::make_shared<InferArgs>();
-  sub.description("Inference with a restoration model (MMagic's mmagic_inference_demo.py)");
-  sub.add_option("--task", a->task, "the task (super-resolution)")
-      ->check(CLI::IsMember({"super-resolution"}));
-  sub.add_option("--model-config,--config", a->config, "the model's config file")->required();
-  sub.add_option("--model-ckpt,--checkpoint", a->checkpoint, "checkpoint (.pth) to load");
-  sub.add_option("--img", a->img, "the input image")->required();
-  sub.add_option("--result-out-dir,--out", a->out, "the output image file (PNG)");
-  sub.add_option("--device", a->device, "device: cpu, cuda, cuda:0, ...");
-  sub.add_option("--cfg-options", a->cfg_options, "override settings in the config: key=value ...")
-      ->expected(1, -1);
-  return [a] { return infer(*a); };
-}
-
-}  // namespace
-
-MMCPP_REGISTER_SUBCOMMAND("infer", setup_infer);
+}  // namespace mmcpp::tools

@@ -8,6 +8,11 @@
 //                     dict (.pkl/.pickle, .json or .yaml/.yml, mmengine.dump).
 //   --show-dir D      enables default_hooks.visualization (VisualizationHook) and
 //                     saves the drawn predictions in D.
+//   --tta             test-time augmentation: model = tta_model (default
+//                     AverageClsScoreTTA) wrapping the model, the test pipeline
+//                     replaced by tta_pipeline (default: the test pipeline with
+//                     its last step replaced by TestTimeAug over a horizontal
+//                     flip (prob 1, then 0) followed by that last step).
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -38,7 +43,7 @@ struct TestArgs {
   std::string config, checkpoint, work_dir, out, out_item, show_dir;
   std::vector<std::string> cfg_options;
   std::string launcher = "none";
-  bool amp = false, show = false, no_pin_memory = false;
+  bool amp = false, show = false, no_pin_memory = false, tta = false;
   std::int64_t interval = 1;
   double wait_time = 2;
 };
@@ -77,6 +82,50 @@ void dump_metrics(const mmcpp::evaluation::Metrics& metrics, const std::string& 
   }
 }
 
+// MMPretrain's tools/test.py with --tta: cfg.model = dict(**tta_model,
+// module=model), test_dataloader.dataset.pipeline = tta_pipeline, with the
+// defaults it gives configs that lack them.
+void apply_tta(Value& root) {
+  auto& d = root.as_dict();
+  if (!d.contains("tta_model")) {
+    Value tta_model = Value::dict(true);
+    tta_model.as_dict().set(Value("type"), Value("mmpretrain.AverageClsScoreTTA"));
+    d.set(Value("tta_model"), tta_model);
+  }
+  // Its own copy: `test_dataloader = val_dataloader` may share the dicts.
+  Value& loader = attribute(root, "test_dataloader", "--tta");
+  loader = loader.deep_copy();
+  Value& dataset = attribute(loader, "dataset", "--tta");
+  if (!d.contains("tta_pipeline")) {
+    const Value& test_pipeline = attribute(dataset, "pipeline", "--tta");
+    if (!test_pipeline.is_sequence() || test_pipeline.items().empty())
+      throw mmcpp::Error("IndexError",
+                         "--tta: test_dataloader.dataset.pipeline has no last step to replace by "
+                         "TestTimeAug");
+    Value tta_pipeline = test_pipeline.deep_copy();
+    auto flip = [](double prob) {
+      Value f = Value::dict(true);
+      f.as_dict().set(Value("type"), Value("RandomFlip"));
+      f.as_dict().set(Value("prob"), Value(prob));
+      return f;
+    };
+    Value flip_tta = Value::dict(true);
+    flip_tta.as_dict().set(Value("type"), Value("TestTimeAug"));
+    flip_tta.as_dict().set(Value("transforms"),
+                           Value::list({Value::list({flip(1.0), flip(0.0)}),
+                                        Value::list({test_pipeline.items().back().deep_copy()})}));
+    tta_pipeline.items().back() = flip_tta;
+    d.set(Value("tta_pipeline"), tta_pipeline);
+  }
+  const Value& tta_model = *d.find("tta_model");
+  if (!tta_model.is_dict())
+    throw mmcpp::Error("TypeError", "--tta: tta_model must be a dict, got " + tta_model.repr());
+  Value model = tta_model.deep_copy();
+  model.as_dict().set(Value("module"), attribute(root, "model", "--tta").deep_copy());
+  d.set(Value("model"), model);
+  dataset.as_dict().set(Value("pipeline"), d.find("tta_pipeline")->deep_copy());
+}
+
 // MMPretrain's merge_args.
 void merge_args(Config& cfg, const TestArgs& a) {
   Value& root = cfg.dict();
@@ -105,6 +154,7 @@ void merge_args(Config& cfg, const TestArgs& a) {
     vis->as_dict().set(Value("out_dir"), a.show_dir.empty() ? Value() : Value(a.show_dir));
     vis->as_dict().set(Value("interval"), Value(a.interval));
   }
+  if (a.tta) apply_tta(root);
   // Default test dataloader arguments: pin_memory=True, collate_fn=default_collate.
   if (Value* dl = root.as_dict().find("test_dataloader"); dl && dl->is_dict()) {
     Value merged = Value::dict(true);
@@ -177,6 +227,10 @@ mmcpp::tools::RunFn setup_test(CLI::App& sub) {
   sub.add_option("--interval", a->interval, "visualize per interval samples.")
       ->check(CLI::PositiveNumber);
   sub.add_option("--wait-time", a->wait_time, "display time of every window. (second)");
+  sub.add_flag("--tta", a->tta,
+               "Whether to enable the Test-Time-Aug (TTA). If the config file has `tta_pipeline` "
+               "and `tta_model` fields, use them to determine the TTA transforms and how to merge "
+               "the TTA results. Otherwise, use flip TTA by averaging classification score.");
   sub.add_flag("--no-pin-memory", a->no_pin_memory,
                "whether to disable the pin_memory option in dataloaders.");
   sub.add_option("--launcher", a->launcher, "job launcher")

@@ -1,6 +1,7 @@
 #include "mmcpp/engine/model/base_tta_model.h"
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/data/tta_views.h"
 #include "mmcpp/registry/root.h"
 
 namespace mmcpp::engine {
@@ -40,6 +41,8 @@ data::DataSamples BaseTTAModel::test_step_augmented(const std::vector<data::Data
 }
 
 data::DataSamples BaseTTAModel::test_step(const data::DataBatch& batch) {
+  std::vector<data::DataBatch> views = data::split_tta_batch(batch);
+  if (!views.empty()) return test_step_augmented(views);
   return test_step_augmented({batch});
 }
 

@@ -29,7 +29,8 @@ class BaseTTAModel : public BaseModel {
 
   // One batch per augmentation, each holding the same samples in the same order.
   data::DataSamples test_step_augmented(const std::vector<data::DataBatch>& augmented);
-  // A batch without augmentation branches: the one "augmentation" it is.
+  // The batch's TestTimeAug views (data/tta_views.h); a batch without
+  // branches is the one "augmentation" it is.
   data::DataSamples test_step(const data::DataBatch& batch) override;
   data::DataSamples val_step(const data::DataBatch& batch) override { return test_step(batch); }
   ModelOutput forward(const data::DataBatch& batch, ForwardMode mode) override;

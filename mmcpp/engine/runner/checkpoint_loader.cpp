@@ -11,6 +11,7 @@
 #include "mmcpp/core/env.h"
 #include "mmcpp/core/error.h"
 #include "mmcpp/core/logging.h"
+#include "mmcpp/engine/model/base_tta_model.h"
 #include "mmcpp/io/pth_reader.h"
 
 namespace mmcpp::engine {
@@ -90,6 +91,12 @@ std::vector<std::pair<std::string, torch::Tensor>> local_state(const torch::nn::
 
 void load_module(torch::nn::Module& module, StateDict sd, const std::string& prefix,
                  IncompatibleKeys& out) {
+  // As MMEngine's load(): a BaseTTAModel loads into the model it wraps, so a
+  // classifier's checkpoint (backbone.*) loads into AverageClsScoreTTA(module=...).
+  if (auto* tta = dynamic_cast<BaseTTAModel*>(&module)) {
+    load_module(tta->module(), std::move(sd), prefix, out);
+    return;
+  }
   // torch's _register_load_state_dict_pre_hook: may rewrite the keys first.
   if (auto* hook = dynamic_cast<LoadStateDictPreHook*>(&module))
     hook->load_state_dict_pre_hook(sd, prefix);

@@ -1,6 +1,10 @@
 #include "mmcpp/pretrain/transforms/wrappers.h"
 
+#include <algorithm>
+#include <optional>
+
 #include "mmcpp/core/error.h"
+#include "mmcpp/data/tta_views.h"
 #include "mmcpp/pretrain/registry.h"
 #include "mmcpp/pretrain/transforms/flip.h"
 #include "mmcpp/pretrain/transforms/transform_utils.h"
@@ -197,11 +201,23 @@ bool TestTimeAug::transform(data::Results& results, Rng& rng) const {
       info.as_dict().set(key, Value::list(std::move(values)));
     }
   }
+  // Branches that end with PackInputs make one test-time-augmented sample
+  // (data/tta_views.h), which BaseTTAModel.test_step splits into one batch per
+  // branch.
+  std::optional<data::Sample> packed;
+  const bool all_packed =
+      !branches.empty() && std::all_of(branches.begin(), branches.end(),
+                                       [](const data::Results& b) { return b.packed.has_value(); });
+  if (all_packed) {
+    std::vector<data::Sample> views;
+    for (const auto& b : branches) views.push_back(*b.packed);
+    packed = data::make_tta_sample(std::move(views));
+  }
   info.as_dict().set(Value(kBranchesKey),
                      Value::callable(std::make_shared<BranchResults>(std::move(branches))));
   results.info = std::move(info);
   results.arrays.clear();
-  results.packed.reset();
+  results.packed = std::move(packed);
   return true;
 }
 

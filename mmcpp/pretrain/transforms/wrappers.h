@@ -17,7 +17,10 @@
 //     (Python's aug_data_dict, for plain values);
 //   - the branches' complete Results (images, packed samples when the branches
 //     end with PackInputs) in order, read with tta_branches(results);
-//   - results.arrays and results.packed are cleared.
+//   - results.arrays are cleared; results.packed is, when every branch ended
+//     with PackInputs, one sample carrying the branches' packed samples in
+//     order (data/tta_views.h: BaseTTAModel.test_step runs one batch per
+//     branch), else cleared.
 // A model's test-time augmentation reads tta_branches() and runs each packed
 // sample.
 #pragma once

@@ -15,6 +15,7 @@
 #include "mmcpp/core/error.h"
 #include "mmcpp/cv/image/mat_tensor.h"
 #include "mmcpp/data/transform.h"
+#include "mmcpp/data/tta_views.h"
 #include "mmcpp/pretrain/registry.h"
 #include "mmcpp/pretrain/transforms/wrappers.h"
 #include "mmcpp/registry/registry.h"
@@ -368,8 +369,16 @@ TEST(Wrappers, TestTimeAugBranches) {
     EXPECT_EQ(b.packed->data_sample->metainfo().as_dict().find("flip")->as_bool(), i % 2 == 1);
     EXPECT_EQ(b.packed->data_sample->gt_label().item<std::int64_t>(), 2);
   }
-  // The results now carry the branches only.
+  // The results now carry the branches only, packed as one augmented sample.
   EXPECT_EQ(r.arrays.size(), 0u);
+  ASSERT_TRUE(r.packed.has_value());
+  EXPECT_FALSE(r.packed->inputs.defined());
+  const auto* views = data::tta_views(*r.packed->data_sample);
+  ASSERT_NE(views, nullptr);
+  ASSERT_EQ(views->size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i)
+    EXPECT_TRUE((*views)[i].inputs.equal((*branches)[i].packed->inputs));
+  EXPECT_EQ(r.packed->data_sample->gt_label().item<std::int64_t>(), 2);
   EXPECT_NE(tta->repr().find("TestTimeAug"), std::string::npos);
 }
 

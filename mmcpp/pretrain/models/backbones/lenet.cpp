@@ -29,7 +29,13 @@ std::shared_ptr<LeNet5Impl> LeNet5Impl::from_config(registry::BuildArgs& args) {
 
 Feats LeNet5Impl::forward(const torch::Tensor& input) {
   torch::Tensor x = features_->forward(input);
-  if (num_classes_ > 0) x = classifier_->forward(x.squeeze());
+  // MMPretrain's x.squeeze(), except that a batch of one keeps its batch axis
+  // (squeeze() drops it too, and ClsHead's softmax over dim 1 then fails: one
+  // image at a time could not be classified).
+  if (num_classes_ > 0) {
+    x = x.dim() == 4 && x.size(0) == 1 ? x.flatten(1) : x.squeeze();
+    x = classifier_->forward(x);
+  }
   return {x};
 }
 

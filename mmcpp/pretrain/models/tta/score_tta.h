@@ -1,8 +1,9 @@
 // AverageClsScoreTTA (mmpretrain/models/tta/score_tta.py): test-time
 // augmentation that averages each sample's pred_score over its augmented
 // views. AverageClsScoreTTA(module, data_preprocessor=None) (BaseTTAModel).
-// The merged sample keeps the first view's metainfo and gets pred_score only
-// (as DataSample.new() + set_pred_score).
+// The merged sample is a copy of the first view's (metainfo and fields:
+// gt_label, and also that view's pred_label, as DataSample.new() keeps it)
+// with pred_score replaced by the mean (set_pred_score).
 #pragma once
 
 #include "mmcpp/engine/model/base_tta_model.h"

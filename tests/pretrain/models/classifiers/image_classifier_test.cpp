@@ -7,9 +7,12 @@
 
 #include "mmcpp/config/config.h"
 #include "mmcpp/core/error.h"
+#include "mmcpp/data/collate.h"
+#include "mmcpp/data/transform.h"
 #include "mmcpp/engine/model/base_model.h"
 #include "mmcpp/engine/model/feature_extractor.h"
 #include "mmcpp/engine/optim/optim_wrapper.h"
+#include "mmcpp/engine/runner/checkpoint.h"
 #include "mmcpp/pretrain/models/classifiers/image.h"
 #include "mmcpp/pretrain/models/tta/score_tta.h"
 #include "mmcpp/pretrain/models/utils/data_preprocessor.h"
@@ -127,9 +130,79 @@ TEST(AverageClsScoreTTA, AveragesScoresOverViews) {
   data::DataSamples pa = model.module().test_step(a), pb = model.module().test_step(b);
   EXPECT_TRUE(torch::allclose(merged[1]->get("pred_score"),
                               (pa[1]->get("pred_score") + pb[1]->get("pred_score")) / 2));
-  EXPECT_FALSE(merged[0]->has("pred_label"));
+  // DataSample.new() of the first view: its gt_label and pred_label stay.
+  EXPECT_TRUE(merged[1]->get("gt_label").equal(a.data_samples[1]->get("gt_label")));
+  EXPECT_TRUE(merged[0]->get("pred_label").equal(pa[0]->get("pred_label")));
   data::DataBatch batch;
   EXPECT_THROW(tta->forward(batch, engine::ForwardMode::Tensor), Error);
+}
+
+// MMEngine's load_state_dict loads into the model a BaseTTAModel wraps: a
+// classifier's checkpoint (backbone.*, not module.backbone.*) fits, strictly.
+TEST(AverageClsScoreTTA, LoadsTheWrappedClassifiersCheckpoint) {
+  torch::manual_seed(1);
+  auto plain = build(kResNet);
+  auto tta = build(std::string("dict(type='AverageClsScoreTTA', module=") + kResNet + ")");
+  engine::LoadReport r =
+      engine::load_model_state_dict(*tta, engine::model_state_dict(*plain), /*strict=*/true);
+  EXPECT_TRUE(r.missing_keys.empty());
+  EXPECT_TRUE(r.unexpected_keys.empty());
+  auto inner = dynamic_cast<AverageClsScoreTTA&>(*tta).module().named_parameters();
+  for (const auto& p : plain->named_parameters())
+    EXPECT_TRUE(p.value().equal(inner[p.key()])) << p.key();
+}
+
+// `mmcpp test --tta`'s path: TestTimeAug's flip branches packed into one sample
+// per image, collated as the test loader does, run by test_step: each score is
+// the mean of the model's scores on the image and on its flip.
+TEST(AverageClsScoreTTA, FlipTestTimeAugThroughCollate) {
+  auto tta = build(std::string("dict(type='AverageClsScoreTTA', module=") + kResNet + ")");
+  auto& model = dynamic_cast<AverageClsScoreTTA&>(*tta);
+  model.module().eval();
+  registry::ScopeGuard scope("mmpretrain");
+  auto flip_tta =
+      TRANSFORMS().build(config::Config::fromstring(
+                             "x = dict(type='TestTimeAug', transforms=[[dict(type='RandomFlip', "
+                             "prob=1.), dict(type='RandomFlip', prob=0.)], "
+                             "[dict(type='PackInputs')]])",
+                             ".py")
+                             .get("x")
+                             ->deep_copy());
+  std::vector<torch::Tensor> imgs;
+  std::vector<data::Sample> samples;
+  for (int i = 0; i < 3; ++i) {
+    imgs.push_back(torch::randint(0, 255, {16, 16, 3}).to(torch::kByte));
+    data::Results r;
+    r.set_img(imgs.back().clone());
+    r.info.as_dict().set(Value("gt_label"), Value(i % 3));
+    Rng rng(0);
+    ASSERT_TRUE(flip_tta->transform(r, rng));
+    ASSERT_TRUE(r.packed.has_value());
+    samples.push_back(*r.packed);
+  }
+  data::default_collate collate;
+  data::DataBatch batch = collate(samples);
+  EXPECT_FALSE(batch.inputs.defined());
+  data::DataSamples merged = tta->test_step(batch);
+  ASSERT_EQ(merged.size(), 3u);
+  // The model on the plain images and on their horizontal flips.
+  auto plain = [&](bool flip) {
+    data::DataBatch b;
+    std::vector<torch::Tensor> chw;
+    for (const auto& img : imgs) chw.push_back((flip ? img.flip({1}) : img).permute({2, 0, 1}));
+    b.inputs = torch::stack(chw);
+    for (std::size_t i = 0; i < imgs.size(); ++i)
+      b.data_samples.push_back(std::make_shared<data::DataSample>());
+    return model.module().test_step(b);
+  };
+  data::DataSamples p = plain(false), f = plain(true);
+  for (std::size_t i = 0; i < 3; ++i) {
+    torch::Tensor expected = (p[i]->get("pred_score") + f[i]->get("pred_score")) / 2;
+    EXPECT_TRUE(torch::allclose(merged[i]->get("pred_score"), expected, 1e-5, 1e-6)) << i;
+    EXPECT_EQ(merged[i]->get("gt_label").item<std::int64_t>(), static_cast<std::int64_t>(i % 3));
+    // The flipped view came first (RandomFlip prob=1 before prob=0).
+    EXPECT_TRUE(merged[i]->get("pred_label").equal(f[i]->get("pred_label")));
+  }
 }
 
 }  // namespace
