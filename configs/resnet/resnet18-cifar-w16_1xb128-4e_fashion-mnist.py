@@ -5,7 +5,8 @@
 # at a high learning rate) at a quarter width (16-32-64 channels) and three
 # stages. The 3x3 stem keeps the full 28x28 image (no Resize to 32: 30% fewer
 # pixels than LeNet-5's input), every stage halves it, so a step costs ~34
-# MFLOPs per image (forward + backward) and 2 free cores train ~1,000 images/s. The
+# MFLOPs per image (forward + backward) and 2 cores train 800-1,000 images/s
+# (measured while other jobs loaded the machine). The
 # full-width net (64 channels, 556 MFLOPs) or a stride-1 first stage (4x the
 # cost) learn more per epoch but do fewer than 2 epochs in the budget;
 # LeNet-5 is 10x cheaper but tops out near 90% on Fashion-MNIST.
