@@ -35,7 +35,10 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "mmcpp/config/config.h"
+#include "mmcpp/core/threads.h"
 #include "mmcpp/data/base_dataset.h"
 #include "mmcpp/engine/hooks/hook.h"
 #include "mmcpp/engine/runner/runner.h"
@@ -353,6 +356,15 @@ MMCPP_REGISTER(mmcpp::registry::DATASETS, BenchImages, "dict(type='BenchImages',
 MMCPP_REGISTER(mmcpp::registry::HOOKS, BenchTimerHook, "dict(type='BenchTimerHook')");
 
 int main(int argc, char** argv) {
+  // The OpenMP wait policy mmcpp's launcher sets (PASSIVE unless the user chose
+  // one) is read when libgomp loads, before main(): set it and run this program
+  // again, as the launcher does, so the Runner figures match `mmcpp train` (with
+  // spinning pool threads a loaded machine slows the 2-thread jobs ~10x).
+  if (std::getenv("OMP_WAIT_POLICY") == nullptr && std::getenv("GOMP_SPINCOUNT") == nullptr &&
+      std::getenv("KMP_BLOCKTIME") == nullptr) {
+    mmcpp::default_openmp_wait_policy();
+    execv("/proc/self/exe", argv);  // returns only on failure: then go on as we are
+  }
   int iters = 10, warmup = 3, real_iters = 150;
   bool no_resnet50 = false, no_real = false;
   CLI::App app{"Classifier throughput: Runner + ImageClassifier vs plain LibTorch"};
