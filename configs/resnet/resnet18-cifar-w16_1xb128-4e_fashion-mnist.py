@@ -5,8 +5,8 @@
 # at a high learning rate) at a quarter width (16-32-64 channels) and three
 # stages. The 3x3 stem keeps the full 28x28 image (no Resize to 32: 30% fewer
 # pixels than LeNet-5's input), every stage halves it, so a step costs ~34
-# MFLOPs per image (forward + backward) and 2 cores train 800-1,000 images/s
-# (measured while other jobs loaded the machine). The
+# MFLOPs per image (forward + backward) and 2 cores train ~1,550 images/s
+# (800-1,000 while other jobs load the machine). The
 # full-width net (64 channels, 556 MFLOPs) or a stride-1 first stage (4x the
 # cost) learn more per epoch but do fewer than 2 epochs in the budget;
 # LeNet-5 is 10x cheaper but tops out near 90% on Fashion-MNIST.
@@ -20,8 +20,9 @@
 # SLOWER with LibTorch 1.13's CPU autocast, so it does not pay.
 #
 # Measured (seed 0): top-1 after epochs 1-4 = 80.71 / 87.16 / 90.87 / 92.24 %
-# (seed 1: 82.25 / 85.58 / 90.74 / 92.12 %); 251 CPU-seconds of training, 6.0 min
-# of wall time on 2 cores shared with other jobs (load average ~9). Batch 256 at
+# (seed 1: 82.25 / 85.58 / 90.74 / 92.12 %); the whole `mmcpp train` took 2 min 46 s
+# on the quiet 2-core machine (234 CPU-seconds), 6.0 min while other jobs kept the
+# load average near 9. Batch 256 at
 # lr 0.4 reached 92.25 % at about the same CPU time.
 _base_ = [
     '../_base_/models/resnet18_cifar_w16_1ch.py',
