@@ -40,6 +40,9 @@ val_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         split='test',
+        # MMPretrain 1.2.0's MNIST datasets pick the files by test_mode, not by
+        # split: without it the 60,000 training images would be validated on.
+        test_mode=True,
         download=False,
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
