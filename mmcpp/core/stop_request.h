@@ -33,6 +33,14 @@ class StopRequest {
     return signals_.fetch_add(1) + 1;
   }
 
+  // A signal another rank caught (distributed runs agree on it): recorded like
+  // one caught here, but it does not count towards "again to exit at once", so
+  // this rank's own copy of the signal, arriving later, still stops gently.
+  void adopt_signal(int sig) noexcept {
+    signal_.store(sig);
+    requested_.store(true);
+  }
+
   bool requested() const noexcept { return requested_.load(); }
   // The signal that asked (SIGINT, SIGTERM), 0 when none did.
   int signal() const noexcept { return signal_.load(); }

@@ -174,6 +174,17 @@ int StopAgreement::poll(int local_signal, std::int64_t iter) {
   return agreed_;
 }
 
+bool StopAgreement::should_stop(StopRequest& stop, std::int64_t iter) {
+  const int local = stop.signal();
+  const int agreed = poll(local, iter);
+  if (agreed != 0) {
+    if (local == 0) stop.adopt_signal(agreed);
+    return true;
+  }
+  // requested() is also true for a signal not yet agreed: that one waits.
+  return stop.requested() && local == 0;
+}
+
 void rethrow_failure(DistContext& ctx, Logger& logger, std::exception_ptr error) {
   auto [kind, cause] = describe(error);
   ctx.record_failure(kind + ": " + cause);

@@ -22,6 +22,7 @@
 #include "mmcpp/config/config.h"
 #include "mmcpp/core/env.h"
 #include "mmcpp/core/logging.h"
+#include "mmcpp/core/stop_request.h"
 #include "mmcpp/engine/model/base_model.h"
 
 namespace c10d {
@@ -63,6 +64,12 @@ class StopAgreement {
   // The agreed signal (0: keep going).
   int poll(int local_signal, std::int64_t iter);
   int agreed() const { return agreed_; }
+  // Whether this rank stops now. A signal counts only once agreed: the rank that
+  // caught it first must not leave its loop an iteration before the others (they
+  // would wait in a collective it never joins). A request from code (a hook) is
+  // taken at once: every rank makes it alike from the same synced values. An
+  // agreed signal is recorded into `stop` (its reason for the messages).
+  bool should_stop(StopRequest& stop, std::int64_t iter);
 
  private:
   std::shared_ptr<DistContext> ctx_;

@@ -374,9 +374,7 @@ bool Runner::stop_requested() const {
   if (!stop_agreement_) return stop_.requested();
   // Distributed: every rank stops at the same iteration when any was signalled
   // (a hook's request is taken alike on every rank from the same synced metrics).
-  int agreed = stop_agreement_->poll(stop_.signal(), iter());
-  if (agreed != 0 && stop_.signal() == 0) stop_.request_by_signal(agreed);
-  return agreed != 0 || stop_.requested();
+  return stop_agreement_->should_stop(stop_, iter());
 }
 
 void Runner::build_train_components() {
