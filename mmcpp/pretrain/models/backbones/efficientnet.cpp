@@ -95,6 +95,38 @@ EdgeResidualOptions::EdgeResidualOptions() {
   act_cfg = make_dict({{"type", Value("ReLU")}});
 }
 
+engine::Layer make_efficient_block(bool edge, const EfficientBlockArgs& a) {
+  if (edge) {
+    EdgeResidualOptions e;
+    e.in_channels = a.in_channels;
+    e.out_channels = a.out_channels;
+    e.mid_channels = a.mid_channels;
+    e.kernel_size = a.kernel_size;
+    e.stride = a.stride;
+    e.se_cfg = a.se_cfg;
+    e.with_residual = a.with_residual;
+    e.conv_cfg = a.conv_cfg;
+    e.norm_cfg = a.norm_cfg;
+    e.act_cfg = a.act_cfg;
+    e.drop_path_rate = a.drop_path_rate;
+    e.with_cp = a.with_cp;
+    return engine::Layer(EdgeResidual(e).ptr());
+  }
+  InvertedResidualOptions r;
+  r.in_channels = a.in_channels;
+  r.out_channels = a.out_channels;
+  r.mid_channels = a.mid_channels;
+  r.kernel_size = a.kernel_size;
+  r.stride = a.stride;
+  r.se_cfg = a.se_cfg;
+  r.conv_cfg = a.conv_cfg;
+  r.norm_cfg = a.norm_cfg;
+  r.act_cfg = a.act_cfg;
+  r.drop_path_rate = a.drop_path_rate;
+  r.with_cp = a.with_cp;
+  return engine::Layer(InvertedResidual(r).ptr());
+}
+
 EdgeResidualImpl::EdgeResidualImpl(EdgeResidualOptions o) : engine::BaseModule(o.init_cfg) {
   if (o.stride != 1 && o.stride != 2)
     throw Error("AssertionError", "EdgeResidual: stride must be 1 or 2");
@@ -235,34 +267,12 @@ EfficientNetImpl::EfficientNetImpl(EfficientNetOptions options)
         }
         mid = in * expand;
         if (!se.is_none()) se = se_cfg_of(mid, se_ratio * expand, o.act_cfg);
-        EdgeResidualOptions e;
-        e.in_channels = in;
-        e.out_channels = out;
-        e.mid_channels = mid;
-        e.kernel_size = kernel;
-        e.stride = stride;
-        e.se_cfg = se;
-        e.with_residual = with_residual;
-        e.conv_cfg = o.conv_cfg;
-        e.norm_cfg = o.norm_cfg;
-        e.act_cfg = o.act_cfg;
-        e.drop_path_rate = dpr;
-        e.with_cp = o.with_cp;
-        seq->push_back(engine::Layer(EdgeResidual(e).ptr()));
+        seq->push_back(
+            make_efficient_block(true, {in, out, mid, kernel, stride, se, o.conv_cfg, o.norm_cfg,
+                                        o.act_cfg, dpr, o.with_cp, with_residual}));
       } else {
-        InvertedResidualOptions r;
-        r.in_channels = in;
-        r.out_channels = out;
-        r.mid_channels = mid;
-        r.kernel_size = kernel;
-        r.stride = stride;
-        r.se_cfg = se;
-        r.conv_cfg = o.conv_cfg;
-        r.norm_cfg = o.norm_cfg;
-        r.act_cfg = o.act_cfg;
-        r.drop_path_rate = dpr;
-        r.with_cp = o.with_cp;
-        seq->push_back(engine::Layer(InvertedResidual(r).ptr()));
+        seq->push_back(make_efficient_block(false, {in, out, mid, kernel, stride, se, o.conv_cfg,
+                                                    o.norm_cfg, o.act_cfg, dpr, o.with_cp}));
       }
       in = out;
       ++block_idx;

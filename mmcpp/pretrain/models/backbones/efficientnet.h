@@ -64,6 +64,18 @@ class EdgeResidualImpl : public engine::BaseModule, public engine::TensorForward
 };
 TORCH_MODULE(EdgeResidual);
 
+// The fields an EfficientNet / EfficientNetV2 layer loop gives each block, and
+// the block they make: EdgeResidual (`edge`) or InvertedResidual.
+struct EfficientBlockArgs {
+  std::int64_t in_channels = 0, out_channels = 0, mid_channels = 0;
+  std::int64_t kernel_size = 3, stride = 1;
+  config::Value se_cfg, conv_cfg, norm_cfg, act_cfg;
+  double drop_path_rate = 0.;
+  bool with_cp = false;
+  bool with_residual = true;  // EdgeResidual only
+};
+engine::Layer make_efficient_block(bool edge, const EfficientBlockArgs& args);
+
 // One row: kernel_size, out_channels, se_ratio, stride, expand_ratio, block_type.
 using EfficientNetBlockCfg = std::array<double, 6>;
 using EfficientNetLayerSetting = std::vector<std::vector<EfficientNetBlockCfg>>;

@@ -203,35 +203,9 @@ EfficientNetV2Impl::EfficientNetV2Impl(EfficientNetV2Options options)
                {"act_cfg", Value::tuple({o.act_cfg, make_dict({{"type", Value("Sigmoid")}})})}});
         }
         const Value conv_cfg = stride == 2 ? o.conv_cfg : Value();
-        if (block_type == 0) {
-          EdgeResidualOptions e;
-          e.in_channels = in;
-          e.out_channels = out;
-          e.mid_channels = mid;
-          e.kernel_size = kernel;
-          e.stride = stride;
-          e.se_cfg = se;
-          e.conv_cfg = conv_cfg;
-          e.norm_cfg = o.norm_cfg;
-          e.act_cfg = o.act_cfg;
-          e.drop_path_rate = dpr;
-          e.with_cp = o.with_cp;
-          seq->push_back(engine::Layer(EdgeResidual(e).ptr()));
-        } else {
-          InvertedResidualOptions b;
-          b.in_channels = in;
-          b.out_channels = out;
-          b.mid_channels = mid;
-          b.kernel_size = kernel;
-          b.stride = stride;
-          b.se_cfg = se;
-          b.conv_cfg = conv_cfg;
-          b.norm_cfg = o.norm_cfg;
-          b.act_cfg = o.act_cfg;
-          b.drop_path_rate = dpr;
-          b.with_cp = o.with_cp;
-          seq->push_back(engine::Layer(InvertedResidual(b).ptr()));
-        }
+        seq->push_back(make_efficient_block(
+            block_type == 0,
+            {in, out, mid, kernel, stride, se, conv_cfg, o.norm_cfg, o.act_cfg, dpr, o.with_cp}));
       }
       in = out;
       ++block_idx;
