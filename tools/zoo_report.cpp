@@ -1,7 +1,8 @@
 // `mmcpp zoo-report DIR [--json OUT] [--model-type T] [--no-build] [--flops
-// [--shape H W]]`: how much of a config tree (MMPretrain's configs/) mmcpp
-// builds: "N of M ImageClassifier configs build", then the unsupported component
+// [--shape H W]] [--train-steps N] [--shard I/N]`: how much of a config tree (MMPretrain's
+// configs/) mmcpp builds: "N of M ImageClassifier configs build", then the unsupported component
 // types ranked by how many configs need them (mmcpp/engine/analysis/zoo_report.h).
+#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -19,6 +20,10 @@ namespace {
 struct ZooArgs {
   std::string dir, json, model_type = "ImageClassifier";
   bool no_build = false, flops = false;
+  int train_steps = 0;
+  bool progress = false;
+  double max_cost = 0;
+  std::string shard;
   std::vector<std::int64_t> shape = {224, 224};
 };
 
@@ -34,6 +39,30 @@ int zoo(const ZooArgs& a) {
   } else {
     throw mmcpp::Error("ValueError", "invalid input shape");
   }
+  options.train_steps = a.train_steps;
+  options.max_train_cost = a.max_cost;
+  if (!a.shard.empty()) {
+    const auto slash = a.shard.find('/');
+    try {
+      if (slash == std::string::npos) throw std::invalid_argument("no /");
+      options.shard_index = std::stoul(a.shard.substr(0, slash));
+      options.shard_count = std::stoul(a.shard.substr(slash + 1));
+    } catch (const std::exception&) {
+      throw mmcpp::Error("ValueError", "--shard must be I/N (e.g. 0/4), got '" + a.shard + "'");
+    }
+    if (options.shard_count == 0 || options.shard_index >= options.shard_count)
+      throw mmcpp::Error("ValueError", "--shard " + a.shard + ": I must be below N");
+  }
+  if (a.progress)
+    options.on_built = [](const mmcpp::engine::analysis::ZooEntry& e, double seconds) {
+      std::string what = e.built ? "built" : "FAILED to build";
+      if (e.probe)
+        what = e.probe->trained() ? "trained"
+               : e.probe->status == mmcpp::engine::analysis::TrainProbeResult::Status::kSkipped
+                   ? "skipped (cost " + std::to_string(static_cast<int>(e.probe->cost)) + ")"
+                   : "did not train: " + e.probe->message;
+      std::fprintf(stderr, "%s: %s (%.1f s)\n", e.file.c_str(), what.c_str(), seconds);
+    };
   auto report = mmcpp::engine::analysis::zoo_report(a.dir, options);
   std::cout << report.text();
   if (!a.json.empty()) {
@@ -56,6 +85,18 @@ mmcpp::tools::RunFn setup_zoo(CLI::App& sub) {
   sub.add_flag("--flops", a->flops, "also count the FLOPs of every model that builds");
   sub.add_option("--shape", a->shape, "input image size for --flops: H [W] (default 224 224)")
       ->expected(1, 2);
+  sub.add_option("--train-steps", a->train_steps,
+                 "also check that every built model trains: N SGD steps (N >= 2) on 2 random "
+                 "images sent through the config's train pipeline must lower the loss, and "
+                 "predict through its test pipeline gives finite scores")
+      ->check(CLI::Range(2, 100));
+  sub.add_option("--max-cost", a->max_cost,
+                 "with --train-steps: skip (and list) configs whose parameters (millions) x input "
+                 "pixels / 224^2 exceed this (ResNet-50 at 224 costs 25, ViT-B/16 86)");
+  sub.add_flag("--progress", a->progress, "print each config to stderr as it is built");
+  sub.add_option("--shard", a->shard,
+                 "I/N: build (and train) only every N-th selected config, starting at the I-th "
+                 "(split a tree over processes)");
   return [a] { return zoo(*a); };
 }
 

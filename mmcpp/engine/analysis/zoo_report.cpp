@@ -1,6 +1,7 @@
 #include "mmcpp/engine/analysis/zoo_report.h"
 
 #include <algorithm>
+#include <chrono>
 #include <exception>
 #include <set>
 
@@ -55,6 +56,16 @@ std::size_t ZooReport::built() const {
       entries.begin(), entries.end(), [](const ZooEntry& e) { return e.selected && e.built; }));
 }
 
+std::size_t ZooReport::in_shard() const {
+  return static_cast<std::size_t>(std::count_if(
+      entries.begin(), entries.end(), [](const ZooEntry& e) { return e.selected && e.in_shard; }));
+}
+std::size_t ZooReport::trained() const {
+  return static_cast<std::size_t>(std::count_if(
+      entries.begin(), entries.end(),
+      [](const ZooEntry& e) { return e.selected && e.built && e.probe && e.probe->trained(); }));
+}
+
 std::vector<std::pair<std::string, std::size_t>> ZooReport::ranking(bool whole_config) const {
   std::map<std::string, std::size_t> counts;
   for (const auto& e : entries) {
@@ -73,8 +84,24 @@ std::string ZooReport::text() const {
   std::string s = dir + ": " + std::to_string(total) + " configs (outside _base_), " +
                   std::to_string(loaded()) + " load, " + std::to_string(selected()) + " are " +
                   type + " configs\n";
-  s += std::to_string(built()) + " of " + std::to_string(selected()) + " " + type +
-       " configs build\n";
+  const bool sharded = options.shard_count > 1;
+  const std::string shard = " in shard " + std::to_string(options.shard_index) + "/" +
+                            std::to_string(options.shard_count);
+  s += std::to_string(built()) + " of " + std::to_string(sharded ? in_shard() : selected()) + " " +
+       type + " configs build" + (sharded ? shard : "") + "\n";
+  if (options.train_steps > 0 && options.build) {
+    std::size_t not_trainable = 0, skipped = 0;
+    for (const auto& e : entries) {
+      if (e.probe && e.probe->status == TrainProbeResult::Status::kNotTrainable) ++not_trainable;
+      if (e.probe && e.probe->status == TrainProbeResult::Status::kSkipped) ++skipped;
+    }
+    s += std::to_string(trained()) + " of " + std::to_string(built()) + " built configs train (" +
+         std::to_string(options.train_steps) +
+         " SGD steps on 2 random images through the config's train pipeline lower the loss, "
+         "predict gives finite scores)";
+    if (not_trainable > 0) s += "; " + std::to_string(not_trainable) + " cannot train by design";
+    s += "\n";
+  }
   std::size_t checked_only = 0;
   for (const auto& e : entries)
     if (e.selected && e.missing_model.empty() && !e.built) ++checked_only;
@@ -94,11 +121,38 @@ std::string ZooReport::text() const {
   table(true, "Unsupported components of the whole configs (train/test also build them)");
   std::vector<const ZooEntry*> failed_build;
   for (const auto& e : entries)
-    if (e.selected && e.missing_model.empty() && options.build && !e.built)
+    if (e.selected && e.in_shard && e.missing_model.empty() && options.build && !e.built)
       failed_build.push_back(&e);
   if (!failed_build.empty()) {
     s += "\nSupported but failed to build (" + std::to_string(failed_build.size()) + "):\n";
     for (const auto* e : failed_build) s += "  " + e->file + ": " + e->error + "\n";
+  }
+  std::vector<const ZooEntry*> no_train, failed_train, skipped_train;
+  for (const auto& e : entries) {
+    if (!e.probe || e.probe->trained()) continue;
+    switch (e.probe->status) {
+      case TrainProbeResult::Status::kNotTrainable:
+        no_train.push_back(&e);
+        break;
+      case TrainProbeResult::Status::kSkipped:
+        skipped_train.push_back(&e);
+        break;
+      default:
+        failed_train.push_back(&e);
+    }
+  }
+  if (!skipped_train.empty()) {
+    s += "\nBuilt, not trained: over the cost budget (" + std::to_string(skipped_train.size()) +
+         "):\n";
+    for (const auto* e : skipped_train) s += "  " + e->file + ": " + e->probe->message + "\n";
+  }
+  if (!no_train.empty()) {
+    s += "\nBuilt, but cannot train by design (" + std::to_string(no_train.size()) + "):\n";
+    for (const auto* e : no_train) s += "  " + e->file + ": " + e->probe->message + "\n";
+  }
+  if (!failed_train.empty()) {
+    s += "\nBuilt, but FAILED to train (" + std::to_string(failed_train.size()) + "):\n";
+    for (const auto* e : failed_train) s += "  " + e->file + ": " + e->probe->message + "\n";
   }
   std::vector<const ZooEntry*> not_loaded;
   for (const auto& e : entries)
@@ -121,6 +175,8 @@ nlohmann::ordered_json ZooReport::json() const {
   j["loaded"] = loaded();
   j["selected"] = selected();
   j["built"] = built();
+  if (options.shard_count > 1) j["shard"] = {options.shard_index, options.shard_count};
+  if (options.train_steps > 0) j["trained"] = trained();
   auto rank = [&](bool whole) {
     nlohmann::ordered_json a = nlohmann::ordered_json::array();
     for (const auto& [t, n] : ranking(whole)) a.push_back({{"type", t}, {"configs", n}});
@@ -137,6 +193,15 @@ nlohmann::ordered_json ZooReport::json() const {
     if (!e.error.empty()) x["error"] = e.error;
     if (e.built) x["params"] = e.params;
     if (e.flops) x["flops"] = *e.flops;
+    if (e.probe) {
+      const auto& p = *e.probe;
+      x["train"] = {{"status", p.status == TrainProbeResult::Status::kTrained  ? "trained"
+                               : p.status == TrainProbeResult::Status::kFailed ? "failed"
+                                                                               : "not_trainable"},
+                    {"losses", p.losses},
+                    {"input_shape", p.input_shape}};
+      if (!p.message.empty()) x["train"]["message"] = p.message;
+    }
     j["entries"].push_back(std::move(x));
   }
   return j;
@@ -150,6 +215,10 @@ ZooReport zoo_report(const std::string& dir, const ZooOptions& options) {
   report.options = options;
   std::vector<std::string> files;
   collect(env, dir, "", files);
+  if (options.shard_count == 0 || options.shard_index >= options.shard_count)
+    throw Error("ValueError", "zoo_report: shard " + std::to_string(options.shard_index) + "/" +
+                                  std::to_string(options.shard_count) + " does not exist");
+  std::size_t selected_index = 0;
   for (const auto& rel : files) {
     ZooEntry e;
     e.file = rel;
@@ -179,15 +248,36 @@ ZooReport zoo_report(const std::string& dir, const ZooOptions& options) {
         e.error = err.what();
         e.missing_model.push_back("<check failed>");
       }
-      if (e.selected && e.missing_model.empty() && options.build) {
+      if (e.selected) e.in_shard = selected_index++ % options.shard_count == options.shard_index;
+      if (e.selected && e.missing_model.empty() && options.build && e.in_shard) {
+        const auto start = std::chrono::steady_clock::now();
         try {
-          auto m = build_model_for_analysis(*cfg, options.scope);
-          for (const auto& p : m->parameters(true)) e.params += p.numel();
-          if (options.flops) e.flops = count_flops(*m, options.input_shape).stats.total_flops;
-          e.built = true;
+          if (options.flops || options.train_steps <= 0) {
+            auto m = build_model_for_analysis(*cfg, options.scope);
+            for (const auto& p : m->parameters(true)) e.params += p.numel();
+            if (options.flops) e.flops = count_flops(*m, options.input_shape).stats.total_flops;
+            e.built = true;
+          }
+          if (options.train_steps > 0) {
+            // The probe builds its own model (initialised, Pretrained left out).
+            TrainProbeOptions probe;
+            probe.steps = options.train_steps;
+            probe.scope = options.scope;
+            probe.max_cost = options.max_train_cost;
+            e.probe = probe_training(*cfg, probe);
+            if (!e.built) {
+              e.built = e.probe->built;
+              e.params = e.probe->params;
+              if (!e.built) e.error = e.probe->message;
+            }
+            if (!e.built) e.probe.reset();  // a build failure, listed as such
+          }
         } catch (const std::exception& err) {
           e.error = err.what();
         }
+        if (options.on_built)
+          options.on_built(
+              e, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       }
     }
     report.entries.push_back(std::move(e));

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -12,7 +13,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mmcpp/engine/analysis/train_probe.h"
+
 namespace mmcpp::engine::analysis {
+
+struct ZooEntry;
 
 struct ZooOptions {
   // The configs counted: those whose `model.type`, after inheritance, is this
@@ -25,6 +30,17 @@ struct ZooOptions {
   std::vector<std::int64_t> input_shape = {3, 224, 224};
   // Default scope of the model build and its check (get_model's).
   std::string scope = "mmpretrain";
+  // > 0: also probe that each built model trains (train_probe.h: this many SGD
+  // steps on a batch of random images through the config's own pipelines).
+  int train_steps = 0;
+  // The train probe's max_cost (0: every built config is probed).
+  double max_train_cost = 0;
+  // Only the selected configs whose index among the selected ones is
+  // shard_index modulo shard_count are built (and probed): a tree split over
+  // several processes. Every config is still loaded and checked.
+  std::size_t shard_index = 0, shard_count = 1;
+  // Called after each built (or failed) model, e.g. to print progress.
+  std::function<void(const ZooEntry&, double seconds)> on_built;
 };
 
 struct ZooEntry {
@@ -39,6 +55,9 @@ struct ZooEntry {
   bool built = false;
   std::int64_t params = 0;
   std::optional<std::int64_t> flops;
+  bool in_shard = true;  // built (and probed) in this shard
+  // The train probe (options.train_steps > 0) of a built model.
+  std::optional<TrainProbeResult> probe;
 };
 
 struct ZooReport {
@@ -49,10 +68,15 @@ struct ZooReport {
   std::size_t loaded() const;
   std::size_t selected() const;
   std::size_t built() const;
+  // Selected configs in this shard (all of them without sharding).
+  std::size_t in_shard() const;
+  // Built configs whose train probe passed.
+  std::size_t trained() const;
   // Unsupported types ranked by the number of selected configs that need them
   // (descending, then by name); `whole_config` ranks missing_all.
   std::vector<std::pair<std::string, std::size_t>> ranking(bool whole_config) const;
-  // "N of M <model_type> configs build", the rankings, configs that fail to load.
+  // "N of M <model_type> configs build" (with a shard: "... in shard i/n"),
+  // "K of N built configs train" with the probe, the rankings, the failures.
   std::string text() const;
   nlohmann::ordered_json json() const;
 };
