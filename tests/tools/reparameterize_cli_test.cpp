@@ -121,5 +121,61 @@ TEST(ReparameterizeCli, DeployCheckpointGivesTheSameOutputs) {
   fs::remove_all(dir);
 }
 
+// RIFormer: the affine token mixers folded into norm_reparam; the deploy
+// checkpoint loads strictly into the deploy=True config (whose blocks list
+// norm_reparam first: loading goes by name).
+TEST(ReparameterizeCli, RIFormerDeployCheckpointGivesTheSameOutputs) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("mmcpp_reparam_riformer_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const std::string model =
+      "model = dict(type='ImageClassifier', backbone=dict(type='RIFormer', arch=dict("
+      "layers=[1, 1, 2, 1], embed_dims=[8, 16, 24, 32]){deploy}), "
+      "neck=dict(type='GlobalAveragePooling'), "
+      "head=dict(type='LinearClsHead', num_classes=5, in_channels=32))\n";
+  auto text = [&](bool deploy) {
+    std::string s = model;
+    s.replace(s.find("{deploy}"), 8, deploy ? ", deploy=True" : "");
+    return s;
+  };
+  std::ofstream(dir / "train.py") << text(false);
+  std::ofstream(dir / "deploy.py") << text(true);
+  auto train = build(dir / "train.py");
+  ASSERT_NE(train, nullptr);
+  {
+    torch::NoGradGuard ng;
+    for (auto& p : train->named_parameters())
+      if (p.key().find("norm") != std::string::npos ||
+          p.key().find("token_mixer") != std::string::npos)
+        p.value().copy_(torch::randn_like(p.value()) * 0.5 + 1.0);
+  }
+  train->eval();
+  io::PyObject ckpt = io::PyObject::dict();
+  ckpt.as_dict().set("state_dict", engine::model_state_dict(*train));
+  io::save_pth(ckpt, (dir / "train.pth").string());
+  ASSERT_EQ(run((dir / "train.py").string() + " " + (dir / "train.pth").string() + " " +
+                (dir / "deploy.pth").string()),
+            0);
+  io::PyObject out = io::load_pth((dir / "deploy.pth").string());
+  const io::PyObject* sd = out.find("state_dict");
+  ASSERT_NE(sd, nullptr);
+  EXPECT_NE(sd->find("backbone.network.4.1.norm_reparam.weight"), nullptr);
+  EXPECT_EQ(sd->find("backbone.network.4.1.token_mixer.affine.weight"), nullptr);
+  EXPECT_EQ(sd->find("backbone.network.4.1.norm1.weight"), nullptr);
+
+  auto deploy = build(dir / "deploy.py");
+  ASSERT_NE(deploy, nullptr);
+  engine::load_checkpoint(*deploy, (dir / "deploy.pth").string(), "cpu", /*strict=*/true);
+  deploy->eval();
+  torch::NoGradGuard ng;
+  auto x = torch::randn({2, 3, 64, 64});
+  auto a = train->backbone().forward(x);
+  auto b = deploy->backbone().forward(x);
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_TRUE(torch::allclose(a[0], b[0], 1e-4, 1e-4)) << (a[0] - b[0]).abs().max().item<float>();
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace mmcpp::pretrain

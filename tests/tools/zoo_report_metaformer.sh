@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `mmcpp zoo-report` over MMPretrain's poolformer and riformer folders (the
+# riformer one with its deploy/ configs, backbone deploy=True): every
+# ImageClassifier config of each folder builds ("N of N") and no model
+# component is listed as unsupported.
+#   zoo_report_metaformer.sh MMCPP TREE WORK_DIR
+set -u
+mmcpp=$1 tree=$2 work=$3
+mkdir -p "$work"
+fail() { echo "FAILED: $*"; exit 1; }
+for d in poolformer riformer; do
+  [ -d "$tree/$d" ] || fail "no folder $tree/$d"
+  out="$work/zoo_$d.txt"
+  "$mmcpp" zoo-report "$tree/$d" > "$out" 2>&1 || fail "zoo-report $d exited $?: $(cat "$out")"
+  cat "$out"
+  line=$(grep -E '^[0-9]+ of [0-9]+ ImageClassifier configs build$' "$out") ||
+    fail "$d: no summary line"
+  built=${line%% of *} rest=${line#* of } total=${rest%% *}
+  [ "$total" -gt 0 ] || fail "$d: no ImageClassifier config"
+  [ "$built" -eq "$total" ] || fail "$d: only $built of $total build"
+  missing=$(awk '/^Unsupported model components/{on=1; next} on && /^$/{exit} on{print $2}' "$out")
+  [ -z "$missing" ] || fail "$d: unsupported model components: $missing"
+done
+# The deploy configs are counted: riformer/deploy holds ImageClassifier configs too.
+deploy=$(find "$tree/riformer" -path '*deploy*' -name '*.py' | wc -l)
+[ "$deploy" -gt 0 ] || fail "no riformer deploy config in $tree/riformer"
+echo "PASSED zoo-report of the PoolFormer and RIFormer families"
