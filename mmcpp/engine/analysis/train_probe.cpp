@@ -146,19 +146,6 @@ TrainProbeResult probe_training(const config::Config& cfg, const TrainProbeOptio
   const Value* model_cfg = cfg.get("model");
   if (!model_cfg || !model_cfg->is_dict())
     return fail(TrainProbeResult::Status::kNotTrainable, "the config has no model dict");
-  const std::string model_type = type_of(*model_cfg);
-  if (model_type.size() >= 10 &&
-      model_type.compare(model_type.size() - 10, 10, "Classifier") == 0 &&
-      !find_path(*model_cfg, {"head"}))
-    return fail(TrainProbeResult::Status::kNotTrainable,
-                "the classifier has no head (a feature extractor): there is no loss to train");
-  const Value* train_pipeline = loader_pipeline(cfg, "train_dataloader");
-  if (!train_pipeline)
-    return fail(TrainProbeResult::Status::kNotTrainable,
-                "the config has no train_dataloader.dataset.pipeline");
-  const Value* test_pipeline = loader_pipeline(cfg, "test_dataloader");
-  if (!test_pipeline) test_pipeline = loader_pipeline(cfg, "val_dataloader");
-
   std::string stage = "building the model";
   try {
     registry::ScopeGuard scope(o.scope);
@@ -172,6 +159,19 @@ TrainProbeResult probe_training(const config::Config& cfg, const TrainProbeOptio
     std::shared_ptr<BaseModel> model = build_model(m);
     result.built = true;
     for (const auto& p : model->parameters(true)) result.params += p.numel();
+
+    const std::string model_type = type_of(*model_cfg);
+    if (model_type.size() >= 10 &&
+        model_type.compare(model_type.size() - 10, 10, "Classifier") == 0 &&
+        !find_path(*model_cfg, {"head"}))
+      return fail(TrainProbeResult::Status::kNotTrainable,
+                  "the classifier has no head (a feature extractor): there is no loss to train");
+    const Value* train_pipeline = loader_pipeline(cfg, "train_dataloader");
+    if (!train_pipeline)
+      return fail(TrainProbeResult::Status::kNotTrainable,
+                  "the config has no train_dataloader.dataset.pipeline");
+    const Value* test_pipeline = loader_pipeline(cfg, "test_dataloader");
+    if (!test_pipeline) test_pipeline = loader_pipeline(cfg, "val_dataloader");
 
     stage = "the train pipeline";
     const std::int64_t channels = channels_of(m);
@@ -269,6 +269,13 @@ TrainProbeResult probe_training(const config::Config& cfg, const TrainProbeOptio
       if (!torch::isfinite(p->get("pred_score")).all().item<bool>())
         return fail(TrainProbeResult::Status::kFailed, "a pred_score is not finite");
     }
+  } catch (const Error& e) {
+    // A model that refuses to train (MMPretrain's distilled LeViT heads raise
+    // NotImplementedError in loss()) cannot train by design, as in Python.
+    const bool refused = e.kind() == "NotImplementedError" && stage == "train_step";
+    return fail(
+        refused ? TrainProbeResult::Status::kNotTrainable : TrainProbeResult::Status::kFailed,
+        stage + ": " + what_of(e));
   } catch (const std::exception& e) {
     return fail(TrainProbeResult::Status::kFailed, stage + ": " + what_of(e));
   }
