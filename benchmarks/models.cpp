@@ -4,17 +4,22 @@
 // a bare loop (the limit), measured in the same run; then the main job's real
 // training on Fashion-MNIST beside the recorded Python MMPretrain figure.
 //
-//   models [--iters N] [--repeat R] [--no-resnet50] [--no-real] [--real-iters N]
+//   models [--iters N] [--no-resnet50] [--no-large] [--no-real] [--real-iters N]
 //
 // Synthetic part (random uint8 images, 10 classes, pre-made in memory):
 //   LeNet5         batch 128, 1x32x32 (MMPretrain's LeNet5 needs 32x32: the
 //                  shipped Fashion-MNIST config resizes 28 -> 32)
 //   ResNet_CIFAR-18 batch 128, 3x32x32 (+ the same with AmpOptimWrapper bfloat16)
 //   ResNet-50      batch 16, 3x224x224
+//   ConvNeXt-T, Swin-T, EfficientNet-B0 batch 16, ViT-B/16 batch 8, 3x224x224
+//                  (their plain versions: benchmarks/plain_networks.h)
 // A train step is forward + loss + backward + SGD (momentum 0.9, weight decay
 // 1e-4); eval is a forward in inference mode. Runner figures time iterations
 // after the first `warmup` ones with a hook (so start-up and the first-iteration
 // thread-policy measurement are excluded); the plain loop also skips its warmup.
+// The plain loop runs on the thread count the Runner's policy chose (for the
+// small nets also on every other count, the best kept), so a ratio compares
+// the frameworks, not two thread counts.
 //
 // Real part: `mmcpp`'s Runner on the shipped configs with the real
 // FashionMNIST dataset (DataLoader workers, pipeline, logging as a user runs
@@ -37,6 +42,7 @@
 
 #include <unistd.h>
 
+#include "benchmarks/plain_networks.h"
 #include "mmcpp/config/config.h"
 #include "mmcpp/core/threads.h"
 #include "mmcpp/data/base_dataset.h"
@@ -366,12 +372,13 @@ int main(int argc, char** argv) {
     execv("/proc/self/exe", argv);  // returns only on failure: then go on as we are
   }
   int iters = 10, warmup = 3, real_iters = 150;
-  bool no_resnet50 = false, no_real = false;
+  bool no_resnet50 = false, no_real = false, no_large = false;
   CLI::App app{"Classifier throughput: Runner + ImageClassifier vs plain LibTorch"};
   app.add_option("--iters", iters, "timed iterations per synthetic measurement (ResNet-50: 1/3)");
   app.add_option("--real-iters", real_iters, "training iterations of the real Fashion-MNIST runs");
   app.add_flag("--no-resnet50", no_resnet50, "skip ResNet-50 (slow on 2 cores)");
   app.add_flag("--no-real", no_real, "skip the real Fashion-MNIST runs");
+  app.add_flag("--no-large", no_large, "skip ConvNeXt-T, ViT-B/16, Swin-T and EfficientNet-B0");
   CLI11_PARSE(app, argc, argv);
   // Uses libmmcpp_pretrain (its components register when it loads; a linker
   // with --as-needed drops a library nothing refers to).
@@ -403,67 +410,111 @@ int main(int argc, char** argv) {
   struct Row {
     std::string name;
     Rates runner, plain;
+    int runner_threads = 0, plain_threads = 0;
   };
   std::vector<Row> rows;
   using mmcpp::config::Config;
+  const int cores = mmcpp::available_cores();
 
-  {
-    Row row{"LeNet5, batch 128, 1x32x32", {}, {}};
-    row.plain = plain_rates(std::make_shared<PlainLeNet5>(), 128, 1, 32, iters * 3, warmup);
+  // The Runner first (its thread policy picks the intra-op threads from the
+  // model's work), then the plain loop: on the Runner's thread count and, for
+  // the small nets, on each other count too, the best taken as the limit.
+  auto measure = [&](const std::string& name, const std::function<Rates()>& plain,
+                     const std::string& model, int64_t batch, int64_t c, int64_t hw, int n,
+                     int warm, const char* optim, bool sweep_threads) {
+    Row row{name, {}, {}, 0, 0};
     row.runner = runner_rates(
-        Config::fromstring(
-            synthetic_config("dict(type='ImageClassifier', backbone=dict(type='LeNet5', "
-                             "num_classes=10), head=dict(type='ClsHead'))",
-                             128, 1, 32, warmup + iters * 3, kSgd),
-            ".py"),
-        warmup);
+        Config::fromstring(synthetic_config(model, batch, c, hw, warm + n, optim), ".py"), warm);
+    row.runner_threads = at::get_num_threads();
+    std::vector<int> counts = {row.runner_threads};
+    if (sweep_threads)
+      for (int t = 1; t <= cores; ++t)
+        if (t != row.runner_threads) counts.push_back(t);
+    for (int t : counts) {
+      at::set_num_threads(t);
+      Rates r = plain();
+      if (r.train > row.plain.train) {
+        row.plain = r;
+        row.plain_threads = t;
+      }
+    }
     rows.push_back(row);
-  }
-  {
-    Row row{"ResNet_CIFAR-18, batch 128, 3x32x32", {}, {}};
-    row.plain = plain_rates(std::make_shared<PlainResNet>(18, true, 3), 128, 3, 32, iters, warmup);
-    row.runner = runner_rates(Config::fromstring(synthetic_config(resnet_model("ResNet_CIFAR", 3),
-                                                                  128, 3, 32, warmup + iters, kSgd),
-                                                 ".py"),
-                              warmup);
-    rows.push_back(row);
-    Row amp{"ResNet_CIFAR-18, bf16 AMP (AmpOptimWrapper / autocast)", {}, {}};
-    amp.plain = plain_rates(std::make_shared<PlainResNet>(18, true, 3), 128, 3, 32,
-                            std::max(2, iters / 3), 1, true);
-    amp.runner =
-        runner_rates(Config::fromstring(synthetic_config(resnet_model("ResNet_CIFAR", 3), 128, 3,
-                                                         32, 1 + std::max(2, iters / 3), kSgdBf16),
-                                        ".py"),
-                     1);
-    rows.push_back(amp);
-  }
+    std::fprintf(stderr, "%s: done\n", name.c_str());
+  };
+
+  measure(
+      "LeNet5, batch 128, 1x32x32",
+      [&] { return plain_rates(std::make_shared<PlainLeNet5>(), 128, 1, 32, iters * 3, warmup); },
+      "dict(type='ImageClassifier', backbone=dict(type='LeNet5', num_classes=10), "
+      "head=dict(type='ClsHead'))",
+      128, 1, 32, iters * 3, warmup, kSgd, true);
+  measure(
+      "ResNet_CIFAR-18, batch 128, 3x32x32",
+      [&] {
+        return plain_rates(std::make_shared<PlainResNet>(18, true, 3), 128, 3, 32, iters, warmup);
+      },
+      resnet_model("ResNet_CIFAR", 3), 128, 3, 32, iters, warmup, kSgd, true);
+  const std::size_t fp32_cifar = rows.size() - 1;
+  const int amp_iters = std::max(2, iters / 3);
+  measure(
+      "ResNet_CIFAR-18, bf16 AMP (AmpOptimWrapper / autocast)",
+      [&] {
+        return plain_rates(std::make_shared<PlainResNet>(18, true, 3), 128, 3, 32, amp_iters, 1,
+                           true);
+      },
+      resnet_model("ResNet_CIFAR", 3), 128, 3, 32, amp_iters, 1, kSgdBf16, false);
+  const std::size_t amp_cifar = rows.size() - 1;
   if (!no_resnet50) {
     const int n = std::max(2, iters / 3);
-    Row row{"ResNet-50, batch 16, 3x224x224", {}, {}};
-    row.plain = plain_rates(std::make_shared<PlainResNet>(50, false, 3), 16, 3, 224, n, 1);
-    row.runner = runner_rates(
-        Config::fromstring(synthetic_config(resnet_model("ResNet", 3), 16, 3, 224, 1 + n, kSgd),
-                           ".py"),
-        1);
-    rows.push_back(row);
+    measure(
+        "ResNet-50, batch 16, 3x224x224",
+        [&] { return plain_rates(std::make_shared<PlainResNet>(50, false, 3), 16, 3, 224, n, 1); },
+        resnet_model("ResNet", 3), 16, 3, 224, n, 1, kSgd, false);
+  }
+  if (!no_large) {
+    const int n = std::max(2, iters / 3);
+    measure(
+        "ConvNeXt-T, batch 16, 3x224x224",
+        [&] { return plain_rates(bench::PlainConvNeXt().ptr(), 16, 3, 224, n, 1); },
+        "dict(type='ImageClassifier', backbone=dict(type='ConvNeXt', arch='tiny'), "
+        "head=dict(type='LinearClsHead', num_classes=10, in_channels=768))",
+        16, 3, 224, n, 1, kSgd, false);
+    measure(
+        "ViT-B/16, batch 8, 3x224x224",
+        [&] { return plain_rates(bench::PlainViT().ptr(), 8, 3, 224, n, 1); },
+        "dict(type='ImageClassifier', backbone=dict(type='VisionTransformer', arch='b', "
+        "img_size=224, patch_size=16), head=dict(type='VisionTransformerClsHead', "
+        "num_classes=10, in_channels=768))",
+        8, 3, 224, n, 1, kSgd, false);
+    measure(
+        "Swin-T, batch 16, 3x224x224",
+        [&] { return plain_rates(bench::PlainSwin().ptr(), 16, 3, 224, n, 1); },
+        "dict(type='ImageClassifier', backbone=dict(type='SwinTransformer', arch='tiny', "
+        "img_size=224), neck=dict(type='GlobalAveragePooling'), "
+        "head=dict(type='LinearClsHead', num_classes=10, in_channels=768))",
+        16, 3, 224, n, 1, kSgd, false);
+    measure(
+        "EfficientNet-B0, batch 16, 3x224x224",
+        [&] { return plain_rates(bench::PlainEfficientNet().ptr(), 16, 3, 224, n, 1); },
+        "dict(type='ImageClassifier', backbone=dict(type='EfficientNet', arch='b0'), "
+        "neck=dict(type='GlobalAveragePooling'), "
+        "head=dict(type='LinearClsHead', num_classes=10, in_channels=1280))",
+        16, 3, 224, n, 1, kSgd, false);
   }
 
-  std::printf("## models: whole classifiers, %d intra-op threads at the end\n\n",
-              at::get_num_threads());
+  std::printf("## models: whole classifiers, %d cores\n\n", cores);
   std::printf(
       "| network | train img/s: Runner | plain LibTorch | ratio | eval img/s: Runner | plain "
-      "| ratio |\n");
-  std::printf("|---|---|---|---|---|---|---|\n");
+      "| ratio | threads: Runner / plain |\n");
+  std::printf("|---|---|---|---|---|---|---|---|\n");
   for (const Row& r : rows) {
-    std::printf("| %s | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f |\n", r.name.c_str(),
+    std::printf("| %s | %.1f | %.1f | %.2f | %.1f | %.1f | %.2f | %d / %d |\n", r.name.c_str(),
                 r.runner.train, r.plain.train, r.runner.train / r.plain.train, r.runner.eval,
-                r.plain.eval, r.runner.eval / r.plain.eval);
+                r.plain.eval, r.runner.eval / r.plain.eval, r.runner_threads, r.plain_threads);
   }
-  if (rows.size() >= 3) {
-    std::printf("\nbf16 AMP / fp32 for ResNet_CIFAR-18 training: Runner %.2fx, plain %.2fx\n",
-                rows[2].runner.train / rows[1].runner.train,
-                rows[2].plain.train / rows[1].plain.train);
-  }
+  std::printf("\nbf16 AMP / fp32 for ResNet_CIFAR-18 training: Runner %.2fx, plain %.2fx\n",
+              rows[amp_cifar].runner.train / rows[fp32_cifar].runner.train,
+              rows[amp_cifar].plain.train / rows[fp32_cifar].plain.train);
 
   if (!no_real) {
     std::printf(
