@@ -7,7 +7,7 @@ set -u
 mmcpp=$1 tree=$2 work=$3
 mkdir -p "$work"
 fail() { echo "FAILED: $*"; exit 1; }
-for d in levit; do
+for d in levit eva02; do
   [ -d "$tree/$d" ] || fail "no folder $tree/$d"
   out="$work/zoo_$d.txt"
   "$mmcpp" zoo-report "$tree/$d" > "$out" 2>&1 || fail "zoo-report $d exited $?: $(cat "$out")"
