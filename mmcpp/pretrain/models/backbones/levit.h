@@ -20,7 +20,9 @@
 // activation, linear2). A LinearBatchNorm is linear (no bias) + bn (BN1d over
 // the flattened tokens). Attentions hold the parameter attention_biases
 // (heads, offsets) and the persistent buffer attention_bias_idxs (int64
-// queries x keys) as MMPretrain registers them.
+// queries x keys) as MMPretrain registers them. The bias table is gathered
+// at every forward (Python caches it as `ab` when switched to eval mode, so
+// weights loaded after eval() are not seen there until the next train/eval).
 //
 // forward: tokens (B, L, C) through the stages; each out index gives
 // (B, C, r, r). switch_to_deploy() (and deploy=True, which builds then
