@@ -1,8 +1,9 @@
 // `mmcpp reparameterize CONFIG CHECKPOINT OUT.pth`: MMPretrain's
 // tools/model_converters/reparameterize_model.py. Builds the config's
 // ImageClassifier (no init, no pretrained weights), loads CHECKPOINT into it,
-// calls the backbone's switch_to_deploy() (RepVGG, ...) and saves the
-// checkpoint with its `state_dict` replaced by the deploy model's.
+// calls the backbone's switch_to_deploy() (RepVGG, LeViT, ...) and the head's
+// when it has one (LeViTClsHead; the Python tool fuses the backbone only) and
+// saves the checkpoint with its `state_dict` replaced by the deploy model's.
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -53,6 +54,10 @@ int reparameterize(const ReparamArgs& a) {
     throw mmcpp::Error("TypeError", "the checkpoint '" + a.checkpoint + "' is not a dict");
   std::cout << "Converting...\n";
   deployable->switch_to_deploy();
+  // Beyond the Python tool: a head with its own deploy mode (LeViTClsHead) is
+  // fused too, so the checkpoint loads into the family's deploy config.
+  if (auto* head = dynamic_cast<mmcpp::pretrain::SwitchToDeployInterface*>(classifier->head()))
+    head->switch_to_deploy();
   checkpoint.as_dict().set("state_dict", mmcpp::engine::model_state_dict(*model));
   if (save.has_parent_path()) fs::create_directories(save.parent_path());
   mmcpp::io::save_pth(checkpoint, a.save_path);

@@ -177,5 +177,62 @@ TEST(ReparameterizeCli, RIFormerDeployCheckpointGivesTheSameOutputs) {
   fs::remove_all(dir);
 }
 
+// LeViT: the backbone and the LeViTClsHead are both fused, so the checkpoint
+// loads strictly into the deploy config (backbone and head deploy=True).
+TEST(ReparameterizeCli, LeViTFusesTheBackboneAndTheHead) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("mmcpp_reparam_levit_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  auto text = [](bool deploy) {
+    const std::string d = deploy ? ", deploy=True" : "";
+    return "model = dict(type='ImageClassifier', backbone=dict(type='LeViT', arch=dict("
+           "embed_dims=[32, 48], key_dims=[8, 8], num_heads=[2, 3], depths=[1, 1]), "
+           "img_size=64" +
+           d +
+           "), neck=dict(type='GlobalAveragePooling'), "
+           "head=dict(type='LeViTClsHead', num_classes=5, in_channels=48" +
+           d + "))\n";
+  };
+  std::ofstream(dir / "train.py") << text(false);
+  std::ofstream(dir / "deploy.py") << text(true);
+  auto model = build(dir / "train.py");
+  ASSERT_NE(model, nullptr);
+  {
+    torch::NoGradGuard ng;
+    auto randomize = [](auto* bn) {
+      bn->running_mean.copy_(torch::randn_like(bn->running_mean) * 0.1);
+      bn->running_var.copy_(torch::rand_like(bn->running_var) + 0.5);
+      bn->weight.copy_(torch::rand_like(bn->weight) + 0.5);
+    };
+    for (const auto& mod : model->modules()) {
+      if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(mod.get())) randomize(bn);
+      if (auto* bn = dynamic_cast<torch::nn::BatchNorm1dImpl*>(mod.get())) randomize(bn);
+    }
+  }
+  model->eval();
+  io::PyObject ckpt = io::PyObject::dict();
+  ckpt.as_dict().set("state_dict", engine::model_state_dict(*model));
+  io::save_pth(ckpt, (dir / "train.pth").string());
+  ASSERT_EQ(run((dir / "train.py").string() + " " + (dir / "train.pth").string() + " " +
+                (dir / "deploy.pth").string()),
+            0);
+  io::PyObject out = io::load_pth((dir / "deploy.pth").string());
+  const io::PyObject* sd = out.find("state_dict");
+  ASSERT_NE(sd, nullptr);
+  EXPECT_NE(sd->find("backbone.patch_embed.patch_embed.0.bias"), nullptr);
+  EXPECT_NE(sd->find("head.head_dist.weight"), nullptr);
+  EXPECT_EQ(sd->find("head.head.bn.running_mean"), nullptr);
+  auto deploy = build(dir / "deploy.py");
+  ASSERT_NE(deploy, nullptr);
+  engine::load_checkpoint(*deploy, (dir / "deploy.pth").string(), "cpu", /*strict=*/true);
+  deploy->eval();
+  torch::NoGradGuard ng;
+  auto x = torch::randn({2, 3, 64, 64});
+  auto a = model->forward_tensor(x).back();
+  auto b = deploy->forward_tensor(x).back();
+  EXPECT_TRUE(torch::allclose(a, b, 1e-4, 1e-4)) << (a - b).abs().max().item<float>();
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace mmcpp::pretrain

@@ -219,7 +219,7 @@ VisionTransformerImpl::VisionTransformerImpl(VisionTransformerOptions options)
     : VisionTransformerImpl(std::move(options), 1) {}
 
 VisionTransformerImpl::VisionTransformerImpl(VisionTransformerOptions o,
-                                             std::int64_t num_extra_tokens)
+                                             std::int64_t num_extra_tokens, bool build_layers)
     : BaseBackboneImpl(o.init_cfg), options_(std::move(o)), num_extra_tokens_(num_extra_tokens) {
   const auto& op = options_;
   arch_ = resolve_arch(op.arch);
@@ -265,7 +265,7 @@ VisionTransformerImpl::VisionTransformerImpl(VisionTransformerOptions o,
 
   const std::vector<double> dpr = linspace(op.drop_path_rate, arch_.num_layers);
   layers_ = register_module("layers", engine::ModuleList());
-  for (std::int64_t i = 0; i < arch_.num_layers; ++i) {
+  for (std::int64_t i = 0; build_layers && i < arch_.num_layers; ++i) {
     Value layer = make_dict({{"embed_dims", Value(arch_.embed_dims)},
                              {"num_heads", Value(arch_.num_heads)},
                              {"feedforward_channels", Value(arch_.feedforward_channels)},
@@ -296,7 +296,7 @@ VisionTransformerImpl::VisionTransformerImpl(VisionTransformerOptions o,
     ln1_ = engine::register_layer(*this, "ln1", build_norm_layer(op.norm_cfg, arch_.embed_dims));
   if (op.out_type == "avg_featmap")
     ln2_ = engine::register_layer(*this, "ln2", build_norm_layer(op.norm_cfg, arch_.embed_dims));
-  if (op.frozen_stages > 0) freeze_stages();
+  if (build_layers && op.frozen_stages > 0) freeze_stages();
 }
 
 std::shared_ptr<VisionTransformerImpl> VisionTransformerImpl::from_config(

@@ -135,7 +135,10 @@ class VisionTransformerImpl : public BaseBackboneImpl,
 
  protected:
   // DistilledVisionTransformer: 2 extra tokens (cls and distillation).
-  VisionTransformerImpl(VisionTransformerOptions options, std::int64_t num_extra_tokens);
+  // build_layers=false (ViTEVA02, which replaces `layers`): `layers` is
+  // registered empty and frozen_stages is left to the subclass.
+  VisionTransformerImpl(VisionTransformerOptions options, std::int64_t num_extra_tokens,
+                        bool build_layers = true);
   void freeze_stages();
   // Patch embedding, extra tokens (cls_token then `extra`), resized position
   // embedding and dropout: the input of the first layer.
