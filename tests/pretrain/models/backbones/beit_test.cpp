@@ -210,5 +210,25 @@ TEST(BEiTViT, FrozenStagesLayerDepthAndErrors) {
   EXPECT_EQ(beit_arch_zoo().size(), 14u);
 }
 
+TEST(BEiTViT, TrainingStepWithDropPath) {
+  torch::manual_seed(0);
+  auto m = build(kTiny + "drop_path_rate=0.1, use_abs_pos_emb=True)");
+  m->init_weights();
+  m->train();
+  auto outs = m->forward(torch::randn({2, 3, 32, 32}));
+  ASSERT_EQ(outs.size(), 1u);
+  EXPECT_EQ(outs[0].sizes(), (Shape{2, 64}));
+  outs[0].pow(2).mean().backward();
+  auto p = m->named_parameters();
+  for (const char* name :
+       {"pos_embed", "layers.0.gamma_1", "layers.0.attn.q_bias",
+        "layers.1.attn.relative_position_bias_table", "layers.2.gamma_2", "ln2.weight"}) {
+    ASSERT_TRUE(p[name].grad().defined()) << name;
+    EXPECT_GT(p[name].grad().abs().sum().item<double>(), 0) << name;
+  }
+  // The k bias stays zero: q_bias and v_bias only.
+  EXPECT_EQ(p["layers.0.attn.qkv.weight"].size(0), 192);
+}
+
 }  // namespace
 }  // namespace mmcpp::pretrain

@@ -192,5 +192,23 @@ TEST(MobileOne, SwitchToDeployKeepsTheOutputs) {
   EXPECT_THROW(dynamic_cast<MobileOneImpl&>(*gn).switch_to_deploy(), Error);
 }
 
+TEST(MobileOne, TrainingStepReachesEveryBranch) {
+  torch::manual_seed(0);
+  auto m = build("dict(type='MobileOne', arch=" + std::string(kTiny) + ")");
+  m->init_weights();
+  m->train();
+  auto outs = m->forward(torch::randn({2, 3, 64, 64}));
+  ASSERT_EQ(outs.size(), 1u);
+  outs[0].pow(2).mean().backward();
+  auto p = m->named_parameters();
+  for (const char* name :
+       {"stage0.branch_scale.conv.weight", "stage0.branch_conv_list.0.conv.weight",
+        "stage2.2.branch_norm.weight", "stage2.2.se.conv1.conv.weight",
+        "stage4.1.branch_conv_list.2.norm.bias"}) {
+    ASSERT_TRUE(p[name].grad().defined()) << name;
+    EXPECT_GT(p[name].grad().abs().sum().item<double>(), 0) << name;
+  }
+}
+
 }  // namespace
 }  // namespace mmcpp::pretrain
