@@ -1,9 +1,10 @@
 // `mmcpp reparameterize CONFIG CHECKPOINT OUT.pth`: MMPretrain's
 // tools/model_converters/reparameterize_model.py. Builds the config's
 // ImageClassifier (no init, no pretrained weights), loads CHECKPOINT into it,
-// calls the backbone's switch_to_deploy() (RepVGG, LeViT, ...) and the head's
-// when it has one (LeViTClsHead; the Python tool fuses the backbone only) and
-// saves the checkpoint with its `state_dict` replaced by the deploy model's.
+// calls the backbone's switch_to_deploy() (RepVGG, MobileOne, RIFormer, LeViT)
+// and the head's when it has one (LeViTClsHead; the Python tool fuses the
+// backbone only) and saves the checkpoint with its `state_dict` replaced by the
+// deploy model's.
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -68,8 +69,8 @@ int reparameterize(const ReparamArgs& a) {
 mmcpp::tools::RunFn setup_reparameterize(CLI::App& sub) {
   auto a = std::make_shared<ReparamArgs>();
   sub.description(
-      "Convert the parameters of re-parameterisable blocks (RepVGG, ...) from training to "
-      "deployment mode (MMPretrain's tools/model_converters/reparameterize_model.py)");
+      "Convert the parameters of re-parameterisable blocks (RepVGG, MobileOne, ...) from training "
+      "to deployment mode (MMPretrain's tools/model_converters/reparameterize_model.py)");
   sub.add_option("config_path", a->config, "the config file of the network")->required();
   sub.add_option("checkpoint_path", a->checkpoint, "the checkpoint of the model")->required();
   sub.add_option("save_path", a->save_path, "where to save the converted checkpoint (.pth)")

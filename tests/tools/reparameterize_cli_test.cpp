@@ -2,7 +2,7 @@
 // reparameterize_model.py): the deploy checkpoint loads strictly into the
 // config's deploy=True model and gives the training model's outputs to 1e-4;
 // the checkpoint's other entries are kept; errors for a backbone without
-// switch_to_deploy and a destination that is not .pth.
+// switch_to_deploy and a destination that is not .pth. RepVGG, MobileOne, RIFormer, LeViT.
 #include <gtest/gtest.h>
 
 #include <torch/torch.h>
@@ -231,6 +231,56 @@ TEST(ReparameterizeCli, LeViTFusesTheBackboneAndTheHead) {
   auto a = model->forward_tensor(x).back();
   auto b = deploy->forward_tensor(x).back();
   EXPECT_TRUE(torch::allclose(a, b, 1e-4, 1e-4)) << (a - b).abs().max().item<float>();
+  fs::remove_all(dir);
+}
+
+// The same for MobileOne (multi-branch depthwise/pointwise blocks with SE).
+TEST(ReparameterizeCli, MobileOneDeployCheckpoint) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("mmcpp_reparam_mobileone_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const std::string model =
+      "model = dict(type='ImageClassifier', backbone=dict(type='MobileOne', arch=dict("
+      "num_blocks=[1, 2, 1, 1], width_factor=[0.125, 0.125, 0.25, 0.25], "
+      "num_conv_branches=[2, 1, 1, 3], num_se_blocks=[0, 1, 0, 1]){deploy}), "
+      "neck=dict(type='GlobalAveragePooling'), "
+      "head=dict(type='LinearClsHead', num_classes=5, in_channels=128))\n";
+  auto text = [&](bool deploy) {
+    std::string s = model;
+    s.replace(s.find("{deploy}"), 8, deploy ? ", deploy=True" : "");
+    return s;
+  };
+  std::ofstream(dir / "train.py") << text(false);
+  std::ofstream(dir / "deploy.py") << text(true);
+  auto train = build(dir / "train.py");
+  ASSERT_NE(train, nullptr);
+  {
+    torch::NoGradGuard ng;
+    for (const auto& mod : train->modules())
+      if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(mod.get())) {
+        bn->running_mean.copy_(torch::randn_like(bn->running_mean) * 0.1);
+        bn->running_var.copy_(torch::rand_like(bn->running_var) + 0.5);
+        bn->weight.copy_(torch::rand_like(bn->weight) + 0.5);
+      }
+  }
+  train->eval();
+  io::PyObject ckpt = io::PyObject::dict();
+  ckpt.as_dict().set("state_dict", engine::model_state_dict(*train));
+  io::save_pth(ckpt, (dir / "train.pth").string());
+  ASSERT_EQ(run((dir / "train.py").string() + " " + (dir / "train.pth").string() + " " +
+                (dir / "deploy.pth").string()),
+            0);
+  auto deploy = build(dir / "deploy.py");
+  ASSERT_NE(deploy, nullptr);
+  engine::load_checkpoint(*deploy, (dir / "deploy.pth").string(), "cpu", /*strict=*/true);
+  deploy->eval();
+  torch::NoGradGuard ng;
+  auto x = torch::randn({2, 3, 64, 64});
+  auto a = train->backbone().forward(x);
+  auto b = deploy->backbone().forward(x);
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_TRUE(torch::allclose(a.back(), b.back(), 1e-4, 1e-4))
+      << (a.back() - b.back()).abs().max().item<float>();
   fs::remove_all(dir);
 }
 

@@ -9,6 +9,7 @@
 #include "mmcpp/cv/cnn/bricks/conv.h"
 #include "mmcpp/cv/cnn/bricks/layer_args.h"
 #include "mmcpp/cv/cnn/bricks/norm.h"
+#include "mmcpp/pretrain/models/utils/fuse_conv_bn.h"
 #include "mmcpp/pretrain/models/utils/inverted_residual.h"
 #include "mmcpp/pretrain/registry.h"
 
@@ -16,21 +17,6 @@ namespace mmcpp::pretrain {
 
 using config::Value;
 using mmcv::make_dict;
-
-namespace {
-
-// (fused weight, fused bias) of a conv followed by an eval-mode BN.
-std::pair<torch::Tensor, torch::Tensor> fuse_conv_bn(const torch::Tensor& conv_weight,
-                                                     torch::nn::Module& norm) {
-  auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(&norm);
-  if (!bn) throw Error("AssertionError", "Switch is not allowed when norm_cfg['type'] != 'BN'.");
-  torch::Tensor std = (bn->running_var + bn->options.eps()).sqrt();
-  torch::Tensor w = (bn->weight / std).reshape({-1, 1, 1, 1}) * conv_weight;
-  torch::Tensor b = -bn->running_mean * bn->weight / std + bn->bias;
-  return {w, b};
-}
-
-}  // namespace
 
 // ---------------------------------------------------------------- RepVGGBlock
 
@@ -114,11 +100,8 @@ std::pair<torch::Tensor, torch::Tensor> RepVGGBlockImpl::reparameterize() const 
   torch::Tensor w = w3 + torch::constant_pad_nd(w1, {1, 1, 1, 1}, 0);
   torch::Tensor b = b3 + b1;
   if (branch_norm_) {
-    const std::int64_t input_dim = o.in_channels / o.groups;
-    torch::Tensor id =
-        torch::zeros({o.in_channels, input_dim, 3, 3}, w3.options().requires_grad(false));
-    for (std::int64_t i = 0; i < o.in_channels; ++i) id[i][i % input_dim][1][1] = 1;
-    auto [wn, bn] = fuse_conv_bn(id, branch_norm_.module());
+    auto [wn, bn] = fuse_conv_bn(identity_kernel(o.in_channels, o.groups, 3, w3.options()),
+                                 branch_norm_.module());
     w = w + wn;
     b = b + bn;
   }
