@@ -94,6 +94,16 @@ TEST(TrainProbe, AConfigOverTheCostBudgetIsSkippedNotTrained) {
   EXPECT_TRUE(probe_training(config::Config::fromfile(kLeNet.string()), o).trained());
 }
 
+TEST(TrainProbe, ADistilledLeViTCannotTrainAsInMMPretrain) {
+  // LeViTClsHead(distillation=True).loss raises NotImplementedError in
+  // MMPretrain: the config cannot train by design, which is not a failure.
+  TrainProbeResult r = probe_training(config::Config::fromfile(
+      (fs::path(MMCPP_SOURCE_DIR) / "configs/levit/levit-128s_8xb256_in1k.py").string()));
+  EXPECT_EQ(r.status, TrainProbeResult::Status::kNotTrainable) << r.message;
+  EXPECT_NE(r.message.find("train_step"), std::string::npos) << r.message;
+  EXPECT_TRUE(r.built);
+}
+
 TEST(TrainProbe, StepsBelowTwoAreRefused) {
   TrainProbeOptions o;
   o.steps = 1;
