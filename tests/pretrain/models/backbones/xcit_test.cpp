@@ -1,6 +1,7 @@
 // XCiT: state-dict layout, parameter counts of MMPretrain's model zoo
-// (metafile.yml), outputs of MMPretrain 1.2 on deterministic weights, out_type
-// and out_indices, frozen stages, init_weights and argument errors.
+// (metafile.yml), outputs, gradients and BN statistics of MMPretrain 1.2 on
+// deterministic weights, out_type and out_indices, frozen stages, init_weights
+// and argument errors.
 #include <gtest/gtest.h>
 
 #include <torch/torch.h>
@@ -261,6 +262,44 @@ TEST(XCiT, OutputsEqualMMPretrainOnDeterministicWeights) {
                           59.890229,
                           {0.214429f, 0.270328f, 0.23086f, 0.148731f},
                           {-0.20891f, -0.066454f}});
+}
+
+TEST(XCiT, GradientsAndBatchNormStatisticsEqualMMPretrain) {
+  // Reference: MMPretrain 1.2, train mode, loss = sum of the squares of all four raw outputs.
+  auto m = build(
+      "embed_dims=32, depth=2, cls_attn_layers=2, num_heads=4, patch_size=8, img_size=32, "
+      "tokens_norm=True, out_type='raw', out_indices=(0, 1, 2, 3)");
+  fill_deterministic(*m);
+  m->train();
+  torch::Tensor loss = torch::zeros({});
+  for (const auto& o : m->forward(sine_input({2, 3, 32, 32}))) loss = loss + o.pow(2).sum();
+  loss.backward();
+  EXPECT_NEAR(loss.item<double>(), 505.393005, 5e-3);
+  struct Grad {
+    const char* name;
+    double sum, abs_sum;
+  };
+  const std::vector<Grad> expected = {
+      {"cls_token", 0., 15.614039},
+      {"patch_embed.proj.0.conv.weight", 0.880930, 142.654179},
+      {"pos_embed.token_projection.conv.weight", 2461.673044, 30811.965677},
+      {"xca_layers.0.attn.temperature", -0.492950, 1.451264},
+      {"xca_layers.1.local_mp.conv1.bn.weight", 12.553334, 13.017825},
+      {"ca_layers.1.gamma2", -2.732551, 8.047002},
+      {"ca_layers.0.attn.q.weight", -0.000001, 0.000179},
+      {"norm.weight", 214.963582, 324.263758},
+  };
+  auto params = m->named_parameters();
+  for (const auto& e : expected) {
+    torch::Tensor g = params[e.name].grad().to(torch::kFloat64);
+    const double tol = 1e-3 * e.abs_sum + 1e-6;
+    EXPECT_NEAR(g.sum().item<double>(), e.sum, tol) << e.name;
+    EXPECT_NEAR(g.abs().sum().item<double>(), e.abs_sum, tol) << e.name;
+  }
+  auto buffers = m->named_buffers();
+  EXPECT_NEAR(buffers["patch_embed.proj.0.bn.running_mean"].sum().item<double>(), 0.011663, 1e-5);
+  EXPECT_NEAR(buffers["xca_layers.1.local_mp.conv1.bn.running_var"].sum().item<double>(), 36.088088,
+              1e-4);
 }
 
 TEST(XCiT, OutTypesAndOutIndices) {
