@@ -11,6 +11,9 @@
 
 #include "mmcpp/core/error.h"
 #include "mmcpp/engine/analysis/zoo_report.h"
+// The probed configs build MMPretrain models (LeNet5, ImageClassifier, LeViT):
+// this test links mmcpp_pretrain (and is not one of the engine-only tests).
+#include "mmcpp/pretrain/registry.h"
 
 namespace mmcpp::engine::analysis {
 namespace {
