@@ -423,11 +423,23 @@ void BEiTViTImpl::load_state_dict_pre_hook(engine::StateDict& sd, const std::str
     auto it = find(prefix + name);
     if (it == sd.end() || !it->second.is_tensor()) continue;
     const torch::Tensor ckpt = it->second.as_tensor();
-    if (ckpt.dim() == 2 && ckpt.size(0) != param.size(0))
-      throw Error("NotImplementedError", "BEiTViT: resizing " + prefix + name + " from " +
-                                             torch_size(ckpt.sizes()) + " to " +
-                                             torch_size(param.sizes()) +
-                                             " (another patch grid) is not supported");
+    if (ckpt.dim() != 2 || ckpt.size(0) == param.size(0)) continue;
+    // The last 3 rows are the cls-token entries, kept as they are.
+    const auto src = static_cast<std::int64_t>(std::sqrt(static_cast<double>(ckpt.size(0) - 3)));
+    const auto dst = static_cast<std::int64_t>(std::sqrt(static_cast<double>(param.size(0) - 3)));
+    torch::Tensor resized =
+        torch::cat({resize_relative_position_bias_table(
+                        src, dst, ckpt.slice(0, 0, ckpt.size(0) - 3), ckpt.size(1)),
+                    ckpt.slice(0, ckpt.size(0) - 3).to(torch::kFloat32)},
+                   0);
+    print_log("Resize the relative_position_bias_table from " + torch_size(ckpt.sizes()) + " to " +
+                  torch_size(resized.sizes()),
+              LogLevel::Info);
+    it->second = io::PyObject::tensor(resized);
+    std::string index_key = prefix + name;
+    index_key.replace(index_key.find("bias_table"), 10, "index");
+    auto index = find(index_key);
+    if (index != sd.end()) sd.erase(index);
   }
 }
 

@@ -414,19 +414,28 @@ void SwinTransformerImpl::load_state_dict_pre_hook(engine::StateDict& sd,
           resize_pos_embed(ckpt, {side, side}, patch_resolution_, options_.interpolate_mode, 0));
     }
   }
-  // _prepare_relative_position_bias_table
+  // _prepare_relative_position_bias_table: a table made for another window
+  // size is resampled (MMPretrain's scipy bicubic) and the checkpoint's index
+  // buffer dropped, so the model keeps its own.
   for (const auto& item : named_parameters()) {
     const std::string& key = item.key();
     const torch::Tensor& value = item.value();
     if (key.find("relative_position_bias_table") == std::string::npos) continue;
     auto it = find(prefix + key);
     if (it == sd.end() || !it->second.is_tensor()) continue;
-    if (it->second.as_tensor().dim() == 2 && it->second.as_tensor().size(0) != value.size(0))
-      print_log("Resizing " + prefix + key + " from " + torch_size(it->second.as_tensor().sizes()) +
-                    " to " + torch_size(value.sizes()) +
-                    " (another window size) needs MMPretrain's scipy interp2d resize, which "
-                    "mmcpp does not implement; the entry is left as it is.",
-                LogLevel::Warning);
+    const torch::Tensor ckpt = it->second.as_tensor();
+    if (ckpt.dim() != 2 || ckpt.size(0) == value.size(0)) continue;
+    const auto src = static_cast<std::int64_t>(std::sqrt(static_cast<double>(ckpt.size(0))));
+    const auto dst = static_cast<std::int64_t>(std::sqrt(static_cast<double>(value.size(0))));
+    torch::Tensor resized = resize_relative_position_bias_table(src, dst, ckpt, ckpt.size(1));
+    print_log("Resize the relative_position_bias_table from " + torch_size(ckpt.sizes()) + " to " +
+                  torch_size(resized.sizes()),
+              LogLevel::Info);
+    it->second = io::PyObject::tensor(resized);
+    std::string index_key = prefix + key;
+    index_key.replace(index_key.find("bias_table"), 10, "index");
+    auto index = find(index_key);
+    if (index != sd.end()) sd.erase(index);
   }
   // _load_from_state_dict's upgrade of checkpoints without version metadata:
   // `norm.` -> `norm{last stage}.`, and `attn_mask` buffers dropped.

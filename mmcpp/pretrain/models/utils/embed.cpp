@@ -1,5 +1,9 @@
 #include "mmcpp/pretrain/models/utils/embed.h"
 
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
 #include <torch/nn/functional/upsampling.h>
 #include <torch/torch.h>
 
@@ -108,6 +112,109 @@ std::pair<torch::Tensor, Size2> PatchMergingImpl::forward(const torch::Tensor& i
     x = reduction_(x);
   }
   return {x, {out_h, out_w}};
+}
+
+namespace {
+
+// The (n_out, n) matrix of a cubic spline interpolation through the points x
+// (n >= 4, increasing) with not-a-knot ends, evaluated at u (clamped to
+// [x0, x_{n-1}]): row r gives the weights of the n values.
+torch::Tensor not_a_knot_spline_matrix(const std::vector<double>& x, const std::vector<double>& u) {
+  const auto n = static_cast<std::int64_t>(x.size());
+  auto opts = torch::TensorOptions().dtype(torch::kFloat64);
+  std::vector<double> h(static_cast<std::size_t>(n - 1));
+  for (std::int64_t i = 0; i + 1 < n; ++i) h[i] = x[i + 1] - x[i];
+  // A M = B y: M the second derivatives at the points.
+  torch::Tensor A = torch::zeros({n, n}, opts), B = torch::zeros({n, n}, opts);
+  auto a = A.accessor<double, 2>();
+  auto b = B.accessor<double, 2>();
+  // not-a-knot: the third derivative is continuous at x1 and at x_{n-2}
+  a[0][0] = -1 / h[0];
+  a[0][1] = 1 / h[0] + 1 / h[1];
+  a[0][2] = -1 / h[1];
+  a[n - 1][n - 3] = -1 / h[n - 3];
+  a[n - 1][n - 2] = 1 / h[n - 3] + 1 / h[n - 2];
+  a[n - 1][n - 1] = -1 / h[n - 2];
+  for (std::int64_t i = 1; i + 1 < n; ++i) {
+    a[i][i - 1] = h[i - 1];
+    a[i][i] = 2 * (h[i - 1] + h[i]);
+    a[i][i + 1] = h[i];
+    b[i][i - 1] = 6 / h[i - 1];
+    b[i][i] = -6 / h[i - 1] - 6 / h[i];
+    b[i][i + 1] = 6 / h[i];
+  }
+  torch::Tensor M = torch::linalg::solve(A, B, true);  // M = S y
+  auto m = M.accessor<double, 2>();
+  const auto n_out = static_cast<std::int64_t>(u.size());
+  torch::Tensor W = torch::zeros({n_out, n}, opts);
+  auto w = W.accessor<double, 2>();
+  for (std::int64_t r = 0; r < n_out; ++r) {
+    const double v = std::clamp(u[r], x.front(), x.back());
+    std::int64_t j = 0;
+    while (j + 2 < n && v > x[j + 1]) ++j;
+    const double hj = h[j], l = x[j + 1] - v, rgt = v - x[j];
+    // S(v) = M_j l^3/6h + M_{j+1} rgt^3/6h + (y_j/h - M_j h/6) l + (y_{j+1}/h - M_{j+1} h/6) rgt
+    w[r][j] += l / hj;
+    w[r][j + 1] += rgt / hj;
+    for (std::int64_t k = 0; k < n; ++k)
+      w[r][k] += m[j][k] * (l * l * l / (6 * hj) - hj * l / 6) +
+                 m[j + 1][k] * (rgt * rgt * rgt / (6 * hj) - hj * rgt / 6);
+  }
+  return W;
+}
+
+}  // namespace
+
+torch::Tensor resize_relative_position_bias_table(std::int64_t src_shape, std::int64_t dst_shape,
+                                                  const torch::Tensor& table,
+                                                  std::int64_t num_head) {
+  if (src_shape < 4)
+    throw Error("ValueError", "resize_relative_position_bias_table: a table of " +
+                                  std::to_string(src_shape) + "x" + std::to_string(src_shape) +
+                                  " entries is too small for bicubic interpolation (scipy's "
+                                  "interp2d needs at least 4 points a side)");
+  if (table.dim() != 2 || table.size(0) != src_shape * src_shape || table.size(1) < num_head)
+    throw Error("ValueError", "resize_relative_position_bias_table: expected a (" +
+                                  std::to_string(src_shape * src_shape) + ", " +
+                                  std::to_string(num_head) + ") table, got " +
+                                  std::to_string(table.size(0)) + "x" +
+                                  std::to_string(table.dim() == 2 ? table.size(1) : 0));
+  auto geometric_progression = [](double a, double r, std::int64_t n) {
+    return a * (1.0 - std::pow(r, static_cast<double>(n))) / (1.0 - r);
+  };
+  double left = 1.01, right = 1.5, q = 0;
+  while (right - left > 1e-6) {
+    q = (left + right) / 2.0;
+    const double gp = geometric_progression(1, q, src_shape / 2);
+    if (gp > static_cast<double>(dst_shape / 2))
+      right = q;
+    else
+      left = q;
+  }
+  std::vector<double> dis;
+  double cur = 1;
+  for (std::int64_t i = 0; i < src_shape / 2; ++i) {
+    dis.push_back(cur);
+    cur += std::pow(q, static_cast<double>(i + 1));
+  }
+  std::vector<double> x;
+  for (auto it = dis.rbegin(); it != dis.rend(); ++it) x.push_back(-*it);
+  x.push_back(0);
+  x.insert(x.end(), dis.begin(), dis.end());
+  // np.arange(-t, t + 0.1, 1.0) with t = dst_shape // 2.0
+  const double t = static_cast<double>(dst_shape / 2);
+  std::vector<double> d;
+  for (double v = -t; v < t + 0.1; v += 1.0) d.push_back(v);
+  torch::Tensor W = not_a_knot_spline_matrix(x, d);  // (dst, src)
+  std::vector<torch::Tensor> heads;
+  for (std::int64_t i = 0; i < num_head; ++i) {
+    torch::Tensor z = table.select(1, i)
+                          .to(torch::kCPU, torch::kFloat32)
+                          .to(torch::kFloat64)
+                          .view({src_shape, src_shape});
+    heads.push_back(torch::matmul(torch::matmul(W, z), W.t()).reshape({-1, 1}));
+  }
+  return torch::cat(heads, 1).to(torch::kFloat32).to(table.device());
 }
 
 }  // namespace mmcpp::pretrain

@@ -6,6 +6,15 @@
 // float32 to dst_shape (align_corners=False), flattened back after the extra
 // tokens; unchanged when the shapes are equal. AssertionError when L does not
 // match src_shape.
+//
+// resize_relative_position_bias_table(src_shape, dst_shape, table (L, heads),
+// num_head): a window's relative position bias table of (2w-1)^2 entries for
+// src_shape = 2w-1 resampled to dst_shape x dst_shape, as MMPretrain: the
+// source offsets are spread over [-dst/2, dst/2] in a geometric progression
+// (ratio found by bisection), and each head's (src, src) table is evaluated at
+// the integer offsets with scipy's interp2d(kind='cubic') - an interpolating
+// bicubic spline with not-a-knot ends (FITPACK's s=0 knots), clamped to the
+// source range outside it. Computed in double precision; float32 out.
 // PatchMerging(in_channels, out_channels, kernel_size=2, stride=None,
 // padding='corner', dilation=1, bias=False, norm_cfg=dict(type='LN'),
 // use_post_norm=False, init_cfg=None): MMPretrain's own PatchMerging (Swin V2):
@@ -49,5 +58,9 @@ TORCH_MODULE(PatchMerging);
 torch::Tensor resize_pos_embed(const torch::Tensor& pos_embed, Size2 src_shape, Size2 dst_shape,
                                const std::string& mode = "bicubic",
                                std::int64_t num_extra_tokens = 1);
+
+torch::Tensor resize_relative_position_bias_table(std::int64_t src_shape, std::int64_t dst_shape,
+                                                  const torch::Tensor& table,
+                                                  std::int64_t num_head);
 
 }  // namespace mmcpp::pretrain

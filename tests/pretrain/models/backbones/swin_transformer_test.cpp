@@ -3,6 +3,8 @@
 // padding of small maps, frozen stages and checkpoint upgrades.
 #include <gtest/gtest.h>
 
+#include "mmcpp/pretrain/models/utils/embed.h"
+
 #include <torch/torch.h>
 
 #include "mmcpp/config/config.h"
@@ -189,6 +191,28 @@ TEST(SwinTransformer, FrozenStagesAndLoadingUpgrades) {
   EXPECT_EQ(swin->get_layer_depth("backbone.stages.1.downsample.reduction.weight", "backbone."),
             (P{4, 8}));
   EXPECT_EQ(swin->get_layer_depth("backbone.patch_embed.norm.weight", "backbone."), (P{0, 8}));
+}
+
+TEST(SwinTransformer, LoadingATableOfAnotherWindowSizeResamplesIt) {
+  // A window-3 checkpoint into a window-4 model (MMPretrain's fine-tuning at a
+  // larger window): each relative_position_bias_table is resampled with
+  // resize_relative_position_bias_table, the checkpoint's index dropped.
+  auto swin = build(
+      "dict(type='SwinTransformer', arch=dict(embed_dims=16, depths=[2, 2, 2], "
+      "num_heads=[2, 2, 4]), img_size=32, window_size=4, out_indices=(2, ))");
+  const std::int64_t heads =
+      swin->named_parameters()["stages.0.blocks.0.attn.w_msa.relative_position_bias_table"].size(1);
+  torch::Tensor small = torch::randn({5 * 5, heads});
+  engine::StateDict sd = {{"backbone.stages.0.blocks.0.attn.w_msa.relative_position_bias_table",
+                           io::PyObject::tensor(small)},
+                          {"backbone.stages.0.blocks.0.attn.w_msa.relative_position_index",
+                           io::PyObject::tensor(torch::zeros({9, 9}, torch::kLong))}};
+  swin->load_state_dict_pre_hook(sd, "backbone.");
+  ASSERT_EQ(sd.size(), 1u);
+  EXPECT_EQ(sd[0].first, "backbone.stages.0.blocks.0.attn.w_msa.relative_position_bias_table");
+  const torch::Tensor resized = sd[0].second.as_tensor();
+  EXPECT_EQ(resized.sizes(), (std::vector<std::int64_t>{7 * 7, heads}));
+  EXPECT_TRUE(torch::allclose(resized, resize_relative_position_bias_table(5, 7, small, heads)));
 }
 
 TEST(SwinTransformerV2, StateDictLayoutOutputsAndMetafileCount) {
