@@ -1,6 +1,7 @@
 #include "mmcpp/pretrain/models/classifiers/image.h"
 
 #include "mmcpp/core/error.h"
+#include "mmcpp/pretrain/models/necks/neck_sequential.h"
 #include "mmcpp/pretrain/registry.h"
 
 namespace mmcpp::pretrain {
@@ -72,7 +73,11 @@ std::shared_ptr<ImageClassifier> ImageClassifier::from_config(registry::BuildArg
     throw Error("TypeError",
                 "ImageClassifier: backbone " + backbone_cfg.repr() + " is not a backbone");
   std::shared_ptr<torch::nn::Module> neck, head;
-  if (!neck_cfg.is_none()) neck = MODELS().build(neck_cfg);
+  // A list of necks builds an mmengine Sequential of them, as MMEngine does.
+  if (neck_cfg.is_list() || neck_cfg.is_tuple())
+    neck = NeckSequential(neck_cfg).ptr();
+  else if (!neck_cfg.is_none())
+    neck = MODELS().build(neck_cfg);
   if (!head_cfg.is_none()) head = MODELS().build(head_cfg);
   return std::make_shared<ImageClassifier>(backbone, neck, head, preprocessor, init_cfg);
 }
