@@ -60,6 +60,8 @@ int zoo(const ZooArgs& a) {
         what = e.probe->trained() ? "trained"
                : e.probe->status == mmcpp::engine::analysis::TrainProbeResult::Status::kSkipped
                    ? "skipped (cost " + std::to_string(static_cast<int>(e.probe->cost)) + ")"
+               : e.probe->status == mmcpp::engine::analysis::TrainProbeResult::Status::kUnsupported
+                   ? "not trained: " + e.probe->message
                    : "did not train: " + e.probe->message;
       std::fprintf(stderr, "%s: %s (%.1f s)\n", e.file.c_str(), what.c_str(), seconds);
     };

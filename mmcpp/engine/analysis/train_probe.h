@@ -49,7 +49,9 @@ struct TrainProbeOptions {
 };
 
 struct TrainProbeResult {
-  enum class Status { kTrained, kFailed, kNotTrainable, kSkipped };
+  // kUnsupported: the config needs pipeline components mmcpp lacks (set by
+  // zoo_report from its config check; the probe itself never returns it).
+  enum class Status { kTrained, kFailed, kNotTrainable, kSkipped, kUnsupported };
   Status status = Status::kFailed;
   // Why it failed, cannot train (a model without a head, a config without a
   // train pipeline) or was skipped (over max_cost); "" when trained.

@@ -41,6 +41,22 @@ std::vector<std::string> missing_of(const registry::ConfigCheck& c) {
   return out;
 }
 
+const char* status_name(TrainProbeResult::Status s) {
+  switch (s) {
+    case TrainProbeResult::Status::kTrained:
+      return "trained";
+    case TrainProbeResult::Status::kFailed:
+      return "failed";
+    case TrainProbeResult::Status::kNotTrainable:
+      return "not_trainable";
+    case TrainProbeResult::Status::kSkipped:
+      return "skipped";
+    case TrainProbeResult::Status::kUnsupported:
+      return "unsupported";
+  }
+  return "failed";
+}
+
 }  // namespace
 
 std::size_t ZooReport::loaded() const {
@@ -90,16 +106,20 @@ std::string ZooReport::text() const {
   s += std::to_string(built()) + " of " + std::to_string(sharded ? in_shard() : selected()) + " " +
        type + " configs build" + (sharded ? shard : "") + "\n";
   if (options.train_steps > 0 && options.build) {
-    std::size_t not_trainable = 0, skipped = 0;
+    std::size_t not_trainable = 0, skipped = 0, unsupported = 0;
     for (const auto& e : entries) {
       if (e.probe && e.probe->status == TrainProbeResult::Status::kNotTrainable) ++not_trainable;
       if (e.probe && e.probe->status == TrainProbeResult::Status::kSkipped) ++skipped;
+      if (e.probe && e.probe->status == TrainProbeResult::Status::kUnsupported) ++unsupported;
     }
     s += std::to_string(trained()) + " of " + std::to_string(built()) + " built configs train (" +
          std::to_string(options.train_steps) +
          " SGD steps on 2 random images through the config's train pipeline lower the loss, "
          "predict gives finite scores)";
     if (not_trainable > 0) s += "; " + std::to_string(not_trainable) + " cannot train by design";
+    if (skipped > 0) s += "; " + std::to_string(skipped) + " skipped, over the cost budget";
+    if (unsupported > 0)
+      s += "; " + std::to_string(unsupported) + " need pipeline transforms mmcpp lacks";
     s += "\n";
   }
   std::size_t checked_only = 0;
@@ -127,7 +147,7 @@ std::string ZooReport::text() const {
     s += "\nSupported but failed to build (" + std::to_string(failed_build.size()) + "):\n";
     for (const auto* e : failed_build) s += "  " + e->file + ": " + e->error + "\n";
   }
-  std::vector<const ZooEntry*> no_train, failed_train, skipped_train;
+  std::vector<const ZooEntry*> no_train, failed_train, skipped_train, unsupported_train;
   for (const auto& e : entries) {
     if (!e.probe || e.probe->trained()) continue;
     switch (e.probe->status) {
@@ -137,6 +157,9 @@ std::string ZooReport::text() const {
       case TrainProbeResult::Status::kSkipped:
         skipped_train.push_back(&e);
         break;
+      case TrainProbeResult::Status::kUnsupported:
+        unsupported_train.push_back(&e);
+        break;
       default:
         failed_train.push_back(&e);
     }
@@ -145,6 +168,11 @@ std::string ZooReport::text() const {
     s += "\nBuilt, not trained: over the cost budget (" + std::to_string(skipped_train.size()) +
          "):\n";
     for (const auto* e : skipped_train) s += "  " + e->file + ": " + e->probe->message + "\n";
+  }
+  if (!unsupported_train.empty()) {
+    s += "\nBuilt, not trained: the pipeline needs transforms mmcpp lacks (" +
+         std::to_string(unsupported_train.size()) + "):\n";
+    for (const auto* e : unsupported_train) s += "  " + e->file + ": " + e->probe->message + "\n";
   }
   if (!no_train.empty()) {
     s += "\nBuilt, but cannot train by design (" + std::to_string(no_train.size()) + "):\n";
@@ -195,9 +223,8 @@ nlohmann::ordered_json ZooReport::json() const {
     if (e.flops) x["flops"] = *e.flops;
     if (e.probe) {
       const auto& p = *e.probe;
-      x["train"] = {{"status", p.status == TrainProbeResult::Status::kTrained  ? "trained"
-                               : p.status == TrainProbeResult::Status::kFailed ? "failed"
-                                                                               : "not_trainable"},
+      x["train"] = {{"status", status_name(p.status)},
+                    {"cost", p.cost},
                     {"losses", p.losses},
                     {"input_shape", p.input_shape}};
       if (!p.message.empty()) x["train"]["message"] = p.message;
@@ -252,7 +279,10 @@ ZooReport zoo_report(const std::string& dir, const ZooOptions& options) {
       if (e.selected && e.missing_model.empty() && options.build && e.in_shard) {
         const auto start = std::chrono::steady_clock::now();
         try {
-          if (options.flops || options.train_steps <= 0) {
+          bool pipeline_missing = false;
+          for (const auto& t : e.missing_all)
+            if (t.find("(TRANSFORMS)") != std::string::npos) pipeline_missing = true;
+          if (options.flops || options.train_steps <= 0 || pipeline_missing) {
             auto m = build_model_for_analysis(*cfg, options.scope);
             for (const auto& p : m->parameters(true)) e.params += p.numel();
             if (options.flops) e.flops = count_flops(*m, options.input_shape).stats.total_flops;
@@ -264,7 +294,21 @@ ZooReport zoo_report(const std::string& dir, const ZooOptions& options) {
             probe.steps = options.train_steps;
             probe.scope = options.scope;
             probe.max_cost = options.max_train_cost;
-            e.probe = probe_training(*cfg, probe);
+            std::vector<std::string> missing_transforms;
+            for (const auto& t : e.missing_all)
+              if (t.find("(TRANSFORMS)") != std::string::npos) missing_transforms.push_back(t);
+            if (!missing_transforms.empty()) {
+              // Its own pipeline cannot run: a gap of mmcpp, listed as such.
+              TrainProbeResult r;
+              r.status = TrainProbeResult::Status::kUnsupported;
+              r.built = e.built;
+              r.params = e.params;
+              r.message = "the pipeline needs";
+              for (const auto& t : missing_transforms) r.message += " " + t;
+              e.probe = r;
+            } else {
+              e.probe = probe_training(*cfg, probe);
+            }
             if (!e.built) {
               e.built = e.probe->built;
               e.params = e.probe->params;

@@ -143,5 +143,32 @@ TEST(ZooReportTrainSteps, ShardsSplitTheSelectedConfigs) {
   EXPECT_THROW(zoo_report(dir, bad), Error);
 }
 
+TEST(ZooReportTrainSteps, APipelineWithTransformsMmcppLacksIsListedNotFailed) {
+  // A config whose model builds but whose train pipeline names a transform
+  // mmcpp lacks (MMPretrain's SparK benchmarks use NumpyToPIL): a gap of
+  // mmcpp, reported with the types, not a failure of the probe.
+  fs::path dir = fs::temp_directory_path() / "mmcpp_train_probe_unsupported";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "lenet_pil.py")
+      << "_base_ = '" << kLeNet.string() << "'\n"
+      << "train_dataloader = dict(dataset=dict(pipeline=[dict(type='NumpyToPIL'), "
+         "dict(type='PackInputs')]))\n";
+  ZooOptions o;
+  o.train_steps = 2;
+  ZooReport r = zoo_report(dir.string(), o);
+  ASSERT_EQ(r.entries.size(), 1u);
+  const ZooEntry& e = r.entries[0];
+  EXPECT_TRUE(e.built);
+  ASSERT_TRUE(e.probe.has_value());
+  EXPECT_EQ(e.probe->status, TrainProbeResult::Status::kUnsupported);
+  EXPECT_NE(e.probe->message.find("NumpyToPIL (TRANSFORMS)"), std::string::npos)
+      << e.probe->message;
+  const std::string text = r.text();
+  EXPECT_NE(text.find("need pipeline transforms mmcpp lacks"), std::string::npos) << text;
+  EXPECT_EQ(text.find("FAILED to train"), std::string::npos) << text;
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace mmcpp::engine::analysis
