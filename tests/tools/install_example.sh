@@ -38,8 +38,11 @@ cmake -S "$src/examples/inference" -B "$work/example" -G Ninja -DCMAKE_BUILD_TYP
 cmake --build "$work/example" -j1 > "$work/build.log" 2>&1 ||
   fail "building examples/inference: $(cat "$work/build.log")"
 # The example uses the installed libraries, not the build tree's.
-ldd "$work/example/classify" | grep -q "$prefix/lib/libmmcpp_pretrain.so" ||
-  fail "classify does not load the installed library: $(ldd "$work/example/classify")"
+# (ldd's output captured first: `ldd | grep -q` under pipefail fails when grep
+# exits at the first match and ldd, still writing, gets SIGPIPE.)
+libs=$(ldd "$work/example/classify")
+grep -q "$prefix/lib/libmmcpp_pretrain.so" <<< "$libs" ||
+  fail "classify does not load the installed library: $libs"
 
 images=("$work"/pngs/*.png)
 "$work/example/classify" "$ckpt" - "${images[@]}" > "$work/classify.txt" ||
