@@ -148,13 +148,22 @@ struct Rates {
 // Bare loop: pre-made normalized float batches, SGD, no framework.
 template <class Net>
 Rates plain_rates(std::shared_ptr<Net> net, int64_t batch, int64_t c, int64_t hw, int iters,
-                  int warmup, bool bf16 = false) {
+                  int warmup, bool bf16 = false, bool channels_last = false) {
   torch::manual_seed(0);
+  if (channels_last) {
+    // NHWC weights and inputs (oneDNN's preferred layout for convolutions).
+    torch::NoGradGuard no_grad;
+    for (auto& p : net->parameters())
+      if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+  }
   torch::optim::SGD opt(net->parameters(),
                         torch::optim::SGDOptions(0.01).momentum(0.9).weight_decay(1e-4));
   std::vector<torch::Tensor> xs, ys;
   for (int i = 0; i < 4; ++i) {
-    xs.push_back(torch::randn({batch, c, hw, hw}));
+    xs.push_back(
+        channels_last
+            ? torch::randn({batch, c, hw, hw}).contiguous(torch::MemoryFormat::ChannelsLast)
+            : torch::randn({batch, c, hw, hw}));
     ys.push_back(torch::randint(0, 10, {batch}));
   }
   Rates r;
@@ -471,6 +480,26 @@ int main(int argc, char** argv) {
         [&] { return plain_rates(std::make_shared<PlainResNet>(50, false, 3), 16, 3, 224, n, 1); },
         resnet_model("ResNet", 3), 16, 3, 224, n, 1, kSgd, false);
   }
+  // channels_last (NHWC) against the default layout, plain LibTorch, same threads.
+  struct LayoutRow {
+    std::string name;
+    Rates nchw, nhwc;
+  };
+  std::vector<LayoutRow> layouts;
+  if (!no_resnet50) {
+    const int n = std::max(2, iters / 3);
+    at::set_num_threads(cores);
+    layouts.push_back(
+        {"ResNet-50, batch 16",
+         plain_rates(std::make_shared<PlainResNet>(50, false, 3), 16, 3, 224, n, 1),
+         plain_rates(std::make_shared<PlainResNet>(50, false, 3), 16, 3, 224, n, 1, false, true)});
+    layouts.push_back(
+        {"ResNet_CIFAR-18, batch 128",
+         plain_rates(std::make_shared<PlainResNet>(18, true, 3), 128, 3, 32, iters, warmup),
+         plain_rates(std::make_shared<PlainResNet>(18, true, 3), 128, 3, 32, iters, warmup, false,
+                     true)});
+    std::fprintf(stderr, "channels_last: done\n");
+  }
   if (!no_large) {
     const int n = std::max(2, iters / 3);
     measure(
@@ -511,6 +540,17 @@ int main(int argc, char** argv) {
     std::printf("| %s | %.1f | %.1f | %.2f | %.1f | %.1f | %.2f | %d / %d |\n", r.name.c_str(),
                 r.runner.train, r.plain.train, r.runner.train / r.plain.train, r.runner.eval,
                 r.plain.eval, r.runner.eval / r.plain.eval, r.runner_threads, r.plain_threads);
+  }
+  if (!layouts.empty()) {
+    std::printf(
+        "\n### channels_last (NHWC) vs the default NCHW layout, plain LibTorch, %d threads\n\n"
+        "| network | train NCHW | train NHWC | NHWC / NCHW | eval NCHW | eval NHWC | NHWC / NCHW "
+        "|\n|---|---|---|---|---|---|---|\n",
+        cores);
+    for (const LayoutRow& l : layouts)
+      std::printf("| %s | %.1f | %.1f | %.2f | %.1f | %.1f | %.2f |\n", l.name.c_str(),
+                  l.nchw.train, l.nhwc.train, l.nhwc.train / l.nchw.train, l.nchw.eval, l.nhwc.eval,
+                  l.nhwc.eval / l.nchw.eval);
   }
   std::printf("\nbf16 AMP / fp32 for ResNet_CIFAR-18 training: Runner %.2fx, plain %.2fx\n",
               rows[amp_cifar].runner.train / rows[fp32_cifar].runner.train,

@@ -272,10 +272,15 @@ TrainProbeResult probe_training(const config::Config& cfg, const TrainProbeOptio
   } catch (const Error& e) {
     // A model that refuses to train (MMPretrain's distilled LeViT heads raise
     // NotImplementedError in loss()) cannot train by design, as in Python.
-    const bool refused = e.kind() == "NotImplementedError" && stage == "train_step";
+    // So does a model whose own assertion rejects the batch its config's train
+    // pipeline makes (MMPretrain's TinyViT 384/512 px configs inherit a 224 px
+    // train pipeline and assert the input size: they cannot train in Python
+    // either). mmcpp raises AssertionError only where MMPretrain asserts.
+    const bool refused = (e.kind() == "NotImplementedError" || e.kind() == "AssertionError") &&
+                         stage == "train_step";
     return fail(
         refused ? TrainProbeResult::Status::kNotTrainable : TrainProbeResult::Status::kFailed,
-        stage + ": " + what_of(e));
+        stage + ": " + (refused ? e.kind() + ": " : std::string()) + what_of(e));
   } catch (const std::exception& e) {
     return fail(TrainProbeResult::Status::kFailed, stage + ": " + what_of(e));
   }

@@ -21,7 +21,9 @@
 //   - runs test_step on the images sent through test_dataloader.dataset.pipeline
 //     (val_dataloader's when there is none): one finite pred_score per image.
 // A model whose train step raises NotImplementedError (as MMPretrain's LeViT
-// with a distillation head does) cannot train by design, and is reported so.
+// with a distillation head does) or AssertionError (its own check rejects the
+// batch the config's pipeline makes, as MMPretrain's TinyViT 384 px configs
+// do) cannot train by design, and is reported so with the error.
 // It is not a convergence test: a config whose loss goes up on one batch of
 // random images at this learning rate is reported, not hidden.
 #pragma once

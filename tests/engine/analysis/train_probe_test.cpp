@@ -107,6 +107,21 @@ TEST(TrainProbe, ADistilledLeViTCannotTrainAsInMMPretrain) {
   EXPECT_TRUE(r.built);
 }
 
+TEST(TrainProbe, AModelAssertingAgainstItsOwnPipelinesInputCannotTrain) {
+  // MMPretrain's TinyViT 384 px configs: the model is built for 384 px, the
+  // inherited train pipeline crops 224 px, and the model asserts the size.
+  fs::path dir = fs::temp_directory_path() / "mmcpp_train_probe_assert";
+  fs::create_directories(dir);
+  std::ofstream(dir / "tinyvit_384.py")
+      << "_base_ = '"
+      << (fs::path(MMCPP_SOURCE_DIR) / "configs/tinyvit/tinyvit-5m_8xb256_in1k.py").string()
+      << "'\nmodel = dict(backbone=dict(img_size=(384, 384)))\n";
+  TrainProbeResult r = probe_training(config::Config::fromfile((dir / "tinyvit_384.py").string()));
+  EXPECT_EQ(r.status, TrainProbeResult::Status::kNotTrainable) << r.message;
+  EXPECT_NE(r.message.find("AssertionError"), std::string::npos) << r.message;
+  fs::remove_all(dir);
+}
+
 TEST(TrainProbe, StepsBelowTwoAreRefused) {
   TrainProbeOptions o;
   o.steps = 1;
