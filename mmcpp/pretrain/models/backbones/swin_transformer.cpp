@@ -12,6 +12,7 @@
 #include "mmcpp/engine/model/weight_init.h"
 #include "mmcpp/pretrain/models/utils/dict_update.h"
 #include "mmcpp/pretrain/models/utils/embed.h"
+#include "mmcpp/pretrain/models/utils/helpers.h"
 #include "mmcpp/pretrain/registry.h"
 
 namespace mmcpp::pretrain {
@@ -25,12 +26,6 @@ Value ln_cfg() { return make_dict({{"type", Value("LN")}}); }
 
 Value drop_path_cfg(double p) {
   return make_dict({{"type", Value("DropPath")}, {"drop_prob", Value(p)}});
-}
-
-std::string torch_size(c10::IntArrayRef sizes) {
-  std::string s = "torch.Size([";
-  for (std::size_t i = 0; i < sizes.size(); ++i) s += (i ? ", " : "") + std::to_string(sizes[i]);
-  return s + "])";
 }
 
 // cfgs[i] when cfgs is a sequence, else cfgs itself (a dict).

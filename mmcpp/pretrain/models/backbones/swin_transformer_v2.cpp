@@ -11,6 +11,7 @@
 #include "mmcpp/cv/cnn/bricks/norm.h"
 #include "mmcpp/engine/model/weight_init.h"
 #include "mmcpp/pretrain/models/utils/dict_update.h"
+#include "mmcpp/pretrain/models/utils/helpers.h"
 #include "mmcpp/pretrain/registry.h"
 
 namespace mmcpp::pretrain {
@@ -34,12 +35,6 @@ bool is_pretrained(const Value& init_cfg) {
   if (!init_cfg.is_dict()) return false;
   const Value* t = init_cfg.as_dict().find("type");
   return t && t->is_str() && t->as_str() == "Pretrained";
-}
-
-std::string torch_size(c10::IntArrayRef sizes) {
-  std::string s = "torch.Size([";
-  for (std::size_t i = 0; i < sizes.size(); ++i) s += (i ? ", " : "") + std::to_string(sizes[i]);
-  return s + "])";
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "mmcpp/engine/model/weight_init.h"
 #include "mmcpp/pretrain/models/utils/dict_update.h"
 #include "mmcpp/pretrain/models/utils/embed.h"
+#include "mmcpp/pretrain/models/utils/helpers.h"
 #include "mmcpp/pretrain/models/utils/norm.h"
 #include "mmcpp/pretrain/registry.h"
 
@@ -22,22 +23,7 @@ using mmcv::make_dict;
 
 namespace {
 
-std::string torch_size(c10::IntArrayRef sizes) {
-  std::string s = "torch.Size([";
-  for (std::size_t i = 0; i < sizes.size(); ++i) s += (i ? ", " : "") + std::to_string(sizes[i]);
-  return s + "])";
-}
-
 // np.linspace(0, stop, n) as float64.
-std::vector<double> linspace(double stop, std::int64_t n) {
-  std::vector<double> v;
-  if (n <= 0) return v;
-  if (n == 1) return {0.};
-  const double step = stop / static_cast<double>(n - 1);
-  for (std::int64_t i = 0; i < n; ++i) v.push_back(static_cast<double>(i) * step);
-  v.back() = stop;
-  return v;
-}
 
 bool is_pretrained_init(const Value& init_cfg) {
   if (!init_cfg.is_dict()) return false;
